@@ -1,0 +1,140 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { PasswordHasherBusyError } from "./crypto/password.js";
+import type { AppDeps, AppEnv, AppServices } from "./deps.js";
+import { isDependencyOutage } from "./lib/dependency-errors.js";
+import { ProblemError, type ProblemCode } from "./lib/problem.js";
+import { validationHook } from "./lib/validation.js";
+import { createAuthRouter } from "./routes/auth/auth.index.js";
+import { createServiceRouter } from "./routes/service/service.index.js";
+import { createAuthService } from "./services/auth-service.js";
+
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
+  400: "MALFORMED_JSON",
+  401: "INVALID_TOKEN",
+  404: "NOT_FOUND",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "RATE_LIMITED",
+  503: "SERVICE_UNAVAILABLE",
+};
+
+/** Seconds a client should wait before retrying after a 503. */
+const RETRY_AFTER_UNAVAILABLE = "5";
+
+/** RFC 6750 §3: every 401 for a token that was sent says why, whichever layer refused it. */
+function withBearerChallenge(problem: ProblemError): ProblemError {
+  if (problem.code === "INVALID_TOKEN" && !("www-authenticate" in problem.headers)) {
+    problem.headers["www-authenticate"] = 'Bearer realm="auth-service", error="invalid_token"';
+  }
+  return problem;
+}
+
+/** Turns anything thrown into an RFC 9457 problem; never echoes an internal message or a stack. */
+function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
+  if (error instanceof ProblemError) return withBearerChallenge(error);
+  if (error instanceof PasswordHasherBusyError) {
+    return new ProblemError("SERVER_BUSY", {
+      detail: "Too many password operations are queued; retry shortly.",
+      headers: { "retry-after": String(error.retryAfterSeconds) },
+    });
+  }
+  if (error instanceof HTTPException) {
+    const code = HTTP_EXCEPTION_CODES[error.status];
+    if (code) {
+      const headers: Record<string, string> = {};
+      // An early 413 leaves the rest of the body unread; closing the connection keeps a keep-alive
+      // client from sending its next request into that unread body (FINDINGS.md, HTTP).
+      if (error.status === 413) headers.connection = "close";
+      return new ProblemError(code, { headers });
+    }
+  }
+  if (isDependencyOutage(error)) {
+    c.var.services.logger.warn({ err: { name: error.name, code: (error as { code?: unknown }).code }, requestId: c.var.requestId }, "dependency unavailable");
+    return new ProblemError("SERVICE_UNAVAILABLE", {
+      detail: "A storage service is not answering; retry shortly.",
+      headers: { "retry-after": RETRY_AFTER_UNAVAILABLE },
+    });
+  }
+  c.var.services.logger.error({ err: error, requestId: c.var.requestId }, "unhandled error");
+  return new ProblemError("INTERNAL_ERROR");
+}
+
+export function createApp(deps: AppDeps) {
+  const clock = deps.clock ?? (() => new Date());
+  const services: AppServices = {
+    ...deps,
+    clock,
+    remoteAddress: deps.remoteAddress ?? (() => undefined),
+    auth: createAuthService({
+      users: deps.users,
+      sessions: deps.sessions,
+      hasher: deps.hasher,
+      accessTokens: deps.accessTokens,
+      lifetimes: deps.config.tokens,
+      clock,
+      onEvent: (event) => deps.logger.info({ event }, event.type),
+    }),
+  };
+
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId({ limitLength: 128 }));
+  app.use(async function provideServices(c, next) {
+    c.set("services", services);
+    await next();
+  });
+  app.use(secureHeaders({ crossOriginResourcePolicy: "same-origin" }));
+  app.use(async function logRequest(c, next) {
+    const started = performance.now();
+    await next();
+    c.var.services.logger.info(
+      {
+        requestId: c.var.requestId,
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        userId: c.get("auth")?.userId,
+      },
+      "request",
+    );
+  });
+  if (deps.config.http.corsOrigins.length > 0) {
+    app.use(cors({ origin: deps.config.http.corsOrigins, allowHeaders: ["authorization", "content-type", "x-request-id"], exposeHeaders: ["x-request-id", "retry-after"], maxAge: 600 }));
+  }
+  app.use(bodyLimit({ maxSize: deps.config.http.bodyLimitBytes }));
+
+  app.route("/", createAuthRouter());
+  app.route("/", createServiceRouter());
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "An access token from /login or /refresh",
+  });
+  app.doc31("/doc", {
+    openapi: "3.1.0",
+    info: {
+      title: "auth-service",
+      version: "0.1.0",
+      description:
+        "Registers users, logs them in, issues short-lived JWT access tokens and rotating refresh tokens. Every error is an RFC 9457 problem (application/problem+json).",
+    },
+  });
+  app.get("/ui", swaggerUI({ url: "/doc" }));
+
+  app.notFound((c) => new ProblemError("NOT_FOUND", { detail: "No such endpoint." }).toResponse(c.var.requestId));
+  app.onError((error, c) => toProblem(error, c).toResponse(c.var.requestId));
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,230 @@
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { pino, type Logger } from "pino";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import {
+  createAccessTokens,
+  createAsymmetricSigningKeys,
+  createHmacSigningKeys,
+  generateSigningJwk,
+  type PrivateSigningJwk,
+  type SigningKeys,
+} from "./crypto/jwt.js";
+import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "./db/database.js";
+import type { AppDeps, ReadinessCheck } from "./deps.js";
+import { createPasswordHasherPool } from "./runtime/worker-threads.js";
+import { createRedisSessionStore } from "./stores/redis-session-store.js";
+import { createSqlSessionStore } from "./stores/sql-session-store.js";
+import type { SessionStore } from "./stores/session-store.js";
+import { createSqlUserStore } from "./stores/sql-user-store.js";
+
+/**
+ * Builds every dependency from the config, once, for a runtime entrypoint (Node or Bun: both
+ * implement node:fs and node:worker_threads, so this is shared) and tears them down again.
+ */
+export interface Runtime {
+  deps: AppDeps;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** A bad value stops the start with one line naming the variable. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`auth-service: invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** Expired SQL sessions are never served; this only reclaims their rows. */
+const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+
+export function createLogger(config: Pick<Config, "logLevel">): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: "auth-service" },
+    // Defence in depth: no code path logs these, but a future one must not leak them either.
+    redact: {
+      paths: [
+        "password",
+        "*.password",
+        "current_password",
+        "new_password",
+        "refresh_token",
+        "*.refresh_token",
+        "access_token",
+        "*.access_token",
+        "passwordHash",
+        "*.passwordHash",
+        "authorization",
+        "*.authorization",
+        "headers.authorization",
+        "req.headers.authorization",
+      ],
+      censor: "[redacted]",
+    },
+  });
+}
+
+export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  if (config.database.url) {
+    return createPostgresDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+  }
+  const dataDir = join(config.dataDir, "pglite");
+  await mkdir(dataDir, { recursive: true });
+  return createPgliteDatabase({ dataDir });
+}
+
+export function createRedisClient(url: string): Redis {
+  return new Redis(url, {
+    // Fail fast while Redis is away (a 503 within seconds, not a queue that hangs requests) and
+    // keep reconnecting in the background, so the service recovers without a restart.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3_000,
+    commandTimeout: 3_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    lazyConnect: false,
+  });
+}
+
+async function loadSigningKeys(config: Config, logger: Logger): Promise<SigningKeys> {
+  const { signing } = config.jwt;
+  switch (signing.kind) {
+    case "hmac":
+      return createHmacSigningKeys(signing.secret);
+    case "asymmetric":
+      return createAsymmetricSigningKeys(signing.privateJwks as PrivateSigningJwk[]);
+    case "development-key":
+      return createAsymmetricSigningKeys([await loadOrCreateDevelopmentKey(config.dataDir, logger)]);
+  }
+}
+
+/** Development only: an Ed25519 key made once and kept under the data directory (mode 0600). */
+async function loadOrCreateDevelopmentKey(dataDir: string, logger: Logger): Promise<PrivateSigningJwk> {
+  const path = join(dataDir, "jwt-signing-key.json");
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as PrivateSigningJwk;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") throw error;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const jwk = await generateSigningJwk();
+  await writeFile(path, JSON.stringify(jwk), { mode: 0o600, flag: "wx" });
+  await chmod(path, 0o600);
+  logger.warn({ path }, "generated a development signing key; set JWT_PRIVATE_KEYS or JWT_SECRET in production");
+  return jwk;
+}
+
+async function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === "ready") return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    client.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export async function createRuntime(config: Config, options: { logger?: Logger } = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config);
+  const accessTokens = createAccessTokens({
+    keys: await loadSigningKeys(config, logger),
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.tokens.accessTokenTtlSeconds,
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+  });
+
+  const database = await openDatabase(config);
+  if (config.database.migrateOnStart) await database.migrate(MIGRATIONS_FOLDER);
+  const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
+
+  let redis: Redis | undefined;
+  let sessions: SessionStore;
+  let pruneTimer: ReturnType<typeof setInterval> | undefined;
+  if (config.redis) {
+    redis = createRedisClient(config.redis.url);
+    redis.on("error", (error: Error & { code?: string }) =>
+      logger.warn({ err: { message: error.message, code: error.code } }, "redis error"),
+    );
+    await waitUntilReady(redis, 3_000);
+    const redisSessions = createRedisSessionStore({ client: redis, keyPrefix: config.redis.keyPrefix });
+    readinessChecks.push({ name: "redis", check: () => redisSessions.ping() });
+    sessions = redisSessions;
+  } else {
+    const sqlSessions = createSqlSessionStore({ db: database.db });
+    pruneTimer = setInterval(() => {
+      sqlSessions.pruneExpired(new Date()).catch((error: unknown) => logger.warn({ err: error }, "session pruning failed"));
+    }, PRUNE_INTERVAL_MS);
+    pruneTimer.unref?.();
+    sessions = sqlSessions;
+  }
+
+  const hasher = createPasswordHasherPool({
+    workers: config.passwordHashing.workers,
+    maxQueue: config.passwordHashing.maxQueue,
+  });
+
+  return {
+    logger,
+    deps: {
+      config,
+      logger,
+      users: createSqlUserStore({ db: database.db }),
+      sessions,
+      hasher,
+      accessTokens,
+      readinessChecks,
+    },
+    async close() {
+      clearInterval(pruneTimer);
+      await hasher.close();
+      redis?.disconnect();
+      await database.close();
+    },
+  };
+}
+
+export interface GracefulShutdownOptions {
+  logger: Logger;
+  timeoutSeconds: number;
+  /** Stops accepting connections; resolves when in-flight requests have finished. */
+  drain(): Promise<void>;
+  /** Cuts the connections still open when `timeoutSeconds` has passed. */
+  forceClose(): void;
+  /** Releases the dependencies (pools, Redis, hashing workers). */
+  release(): Promise<void>;
+}
+
+/** On SIGTERM or SIGINT: drain (bounded by the timeout), release the dependencies, exit 0. */
+export function installGracefulShutdown(options: GracefulShutdownOptions): void {
+  const { logger } = options;
+  let stopping = false;
+  async function shutdown(signal: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const deadline = setTimeout(() => {
+      logger.warn("in-flight requests did not finish in time; closing their connections");
+      options.forceClose();
+    }, options.timeoutSeconds * 1000);
+    try {
+      await options.drain();
+      clearTimeout(deadline);
+      await options.release();
+      logger.info("stopped");
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    }
+  }
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+}

@@ -1,0 +1,47 @@
+import { getConnInfo } from "hono/bun";
+import { createApp } from "./app.js";
+import { createRuntime, installGracefulShutdown, loadConfigOrExit } from "./bootstrap.js";
+
+/** The slice of Bun's API this entrypoint uses; declared here so the Node type-check needs no Bun types. */
+interface BunServer {
+  port: number;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+declare const Bun: {
+  version: string;
+  serve(options: {
+    port: number;
+    hostname: string;
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
+  }): BunServer;
+};
+
+/** Bun entrypoint: config, dependencies, HTTP server, graceful shutdown. The only Bun-aware file. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(process.env);
+  const runtime = await createRuntime(config);
+  const { logger } = runtime;
+  const app = createApp({ ...runtime.deps, remoteAddress: (c) => getConnInfo(c).remote.address });
+
+  const server = Bun.serve({
+    port: config.port,
+    hostname: config.host,
+    // Hono's Bun adapter reads the peer address from the server passed as the env.
+    fetch: (request, bunServer) => app.fetch(request, bunServer),
+  });
+  logger.info({ port: server.port, host: config.host, runtime: `bun ${Bun.version}` }, "listening");
+
+  installGracefulShutdown({
+    logger,
+    timeoutSeconds: config.http.shutdownTimeoutSeconds,
+    // stop(false): stop accepting and resolve once in-flight requests have finished.
+    drain: () => server.stop(false),
+    forceClose: () => void server.stop(true),
+    release: () => runtime.close(),
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`auth-service: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,212 @@
+import { z } from "zod";
+
+/**
+ * The only module that reads configuration. `loadConfig(env)` is pure: it takes the
+ * environment as an argument, so tests and the CLI can pass their own, and it throws a
+ * `ConfigError` naming the variable instead of exiting the process.
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+const DURATION_UNITS_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** A duration in seconds, written as whole seconds ("900") or with a unit ("15m", "30d"). */
+const durationSeconds = (min: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+[smhd]?$/, 'must be whole seconds ("900") or a number with a unit s, m, h or d ("15m")')
+    .transform((text) => {
+      const unit = text.at(-1) as string;
+      const factor = unit in DURATION_UNITS_SECONDS ? DURATION_UNITS_SECONDS[unit as keyof typeof DURATION_UNITS_SECONDS] : 1;
+      return Number.parseInt(text, 10) * factor;
+    })
+    .pipe(z.number().int().min(min, `must be at least ${min} seconds`));
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const csv = z
+  .string()
+  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+
+/** Private signing keys as a JSON array of JWKs (EdDSA/Ed25519 or ES256/P-256), first one signs. */
+const privateJwks = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON array of private JWKs" });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.looseObject({
+          kty: z.enum(["OKP", "EC"]),
+          kid: z.string().min(1, "every key needs a kid"),
+          d: z.string().min(1, "must be a private key (with d)"),
+          crv: z.enum(["Ed25519", "P-256"], { error: "crv must be Ed25519 or P-256" }),
+          x: z.string(),
+          y: z.string().optional(),
+        }),
+      )
+      .min(1, "must hold at least one key"),
+  );
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  PORT: integer(0, 65_535).default(3000),
+  DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
+  DATABASE_POOL_SIZE: integer(1, 200).default(10),
+  DATA_DIR: z.string().trim().min(1).default("./.data"),
+  MIGRATE_ON_START: flag.default(true),
+  REDIS_URL: url(["redis:", "rediss:"]).optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]*$/, "may hold only letters, digits and : _ . -")
+    .default("auth:"),
+  JWT_SECRET: z.string().optional(),
+  JWT_PRIVATE_KEYS: privateJwks.optional(),
+  JWT_ISSUER: z.string().trim().min(1).default("auth-service"),
+  JWT_AUDIENCE: z.string().trim().min(1).default("auth-service"),
+  JWT_CLOCK_TOLERANCE: durationSeconds(0).pipe(z.number().max(300, "must be at most 300 seconds")).default(5),
+  ACCESS_TOKEN_TTL: durationSeconds(30).default(15 * 60),
+  REFRESH_TOKEN_TTL: durationSeconds(60).default(14 * 86_400),
+  SESSION_MAX_LIFETIME: durationSeconds(60).default(90 * 86_400),
+  REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
+  PASSWORD_HASH_WORKERS: integer(1, 64).default(1),
+  PASSWORD_HASH_MAX_QUEUE: integer(1, 100_000).default(64),
+  BODY_LIMIT_BYTES: integer(256, 1_048_576).default(16_384),
+  TRUST_PROXY: integer(0, 16).default(0),
+  CORS_ORIGINS: csv.default([]),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SHUTDOWN_TIMEOUT: durationSeconds(0).default(10),
+});
+
+type ParsedEnv = z.infer<typeof schema>;
+
+export type SigningConfig =
+  | { kind: "hmac"; secret: string }
+  | { kind: "asymmetric"; privateJwks: NonNullable<ParsedEnv["JWT_PRIVATE_KEYS"]> }
+  | { kind: "development-key" };
+
+export interface Config {
+  env: ParsedEnv["NODE_ENV"];
+  host: string;
+  port: number;
+  database: { url?: string; poolSize: number; dataDir: string; migrateOnStart: boolean };
+  redis?: { url: string; keyPrefix: string };
+  dataDir: string;
+  jwt: { signing: SigningConfig; issuer: string; audience: string; clockToleranceSeconds: number };
+  tokens: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    sessionMaxLifetimeSeconds: number;
+    refreshReuseGraceSeconds: number;
+  };
+  passwordHashing: { workers: number; maxQueue: number };
+  http: { bodyLimitBytes: number; trustProxyHops: number; corsOrigins: string[]; shutdownTimeoutSeconds: number };
+  logLevel: ParsedEnv["LOG_LEVEL"];
+}
+
+const MIN_SECRET_BYTES = 32;
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "not set", as in most .env tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
+  }
+  const parsed = result.data;
+  const signing = resolveSigning(parsed);
+
+  if (parsed.SESSION_MAX_LIFETIME < parsed.REFRESH_TOKEN_TTL) {
+    throw new ConfigError("SESSION_MAX_LIFETIME", "must not be shorter than REFRESH_TOKEN_TTL");
+  }
+
+  return {
+    env: parsed.NODE_ENV,
+    host: parsed.HOST,
+    port: parsed.PORT,
+    database: {
+      url: parsed.DATABASE_URL,
+      poolSize: parsed.DATABASE_POOL_SIZE,
+      dataDir: parsed.DATA_DIR,
+      migrateOnStart: parsed.MIGRATE_ON_START,
+    },
+    redis: parsed.REDIS_URL ? { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX } : undefined,
+    dataDir: parsed.DATA_DIR,
+    jwt: {
+      signing,
+      issuer: parsed.JWT_ISSUER,
+      audience: parsed.JWT_AUDIENCE,
+      clockToleranceSeconds: parsed.JWT_CLOCK_TOLERANCE,
+    },
+    tokens: {
+      accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL,
+      refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL,
+      sessionMaxLifetimeSeconds: parsed.SESSION_MAX_LIFETIME,
+      refreshReuseGraceSeconds: parsed.REFRESH_REUSE_GRACE_SECONDS,
+    },
+    passwordHashing: { workers: parsed.PASSWORD_HASH_WORKERS, maxQueue: parsed.PASSWORD_HASH_MAX_QUEUE },
+    http: {
+      bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+      trustProxyHops: parsed.TRUST_PROXY,
+      corsOrigins: parsed.CORS_ORIGINS,
+      shutdownTimeoutSeconds: parsed.SHUTDOWN_TIMEOUT,
+    },
+    logLevel: parsed.LOG_LEVEL,
+  };
+}
+
+function resolveSigning(parsed: ParsedEnv): SigningConfig {
+  if (parsed.JWT_SECRET !== undefined && parsed.JWT_PRIVATE_KEYS !== undefined) {
+    throw new ConfigError("JWT_SECRET", "set either JWT_SECRET or JWT_PRIVATE_KEYS, not both");
+  }
+  if (parsed.JWT_PRIVATE_KEYS !== undefined) return { kind: "asymmetric", privateJwks: parsed.JWT_PRIVATE_KEYS };
+  if (parsed.JWT_SECRET !== undefined) {
+    // HS256 keys shorter than the hash output make brute force of the key practical (RFC 7518 §3.2).
+    if (new TextEncoder().encode(parsed.JWT_SECRET).length < MIN_SECRET_BYTES) {
+      throw new ConfigError("JWT_SECRET", `must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    return { kind: "hmac", secret: parsed.JWT_SECRET };
+  }
+  if (parsed.NODE_ENV === "production") {
+    throw new ConfigError("JWT_SECRET", "production needs JWT_SECRET (32+ bytes) or JWT_PRIVATE_KEYS");
+  }
+  return { kind: "development-key" };
+}

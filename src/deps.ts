@@ -1,0 +1,54 @@
+import type { Context } from "hono";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import type { AccessTokens } from "./crypto/jwt.js";
+import type { PasswordHasher } from "./crypto/password.js";
+import type { AuthService } from "./services/auth-service.js";
+import type { SessionStore } from "./stores/session-store.js";
+import type { UserStore } from "./stores/user-store.js";
+
+/** Something /readyz asks; `check` rejects when the dependency does not answer. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+/**
+ * Everything the app needs, built once by a runtime entrypoint or a test helper and passed to
+ * `createApp`. Nothing here is read from globals.
+ */
+export interface AppDeps {
+  config: Pick<Config, "tokens" | "http" | "env">;
+  logger: Logger;
+  users: UserStore;
+  sessions: SessionStore;
+  hasher: PasswordHasher;
+  accessTokens: AccessTokens;
+  readinessChecks: ReadinessCheck[];
+  /** Injected so tests can move time; defaults to the wall clock. */
+  clock?: () => Date;
+  /** The peer address of the connection, which only the runtime knows. */
+  remoteAddress?: (c: Context) => string | undefined;
+}
+
+/** What handlers reach through `c.var.services`. */
+export interface AppServices extends Omit<AppDeps, "clock" | "remoteAddress"> {
+  auth: AuthService;
+  clock: () => Date;
+  remoteAddress: (c: Context) => string | undefined;
+}
+
+/** Who a verified access token speaks for; set by the requireAuth middleware. */
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  roles: string[];
+}
+
+export interface AppEnv {
+  Variables: {
+    services: AppServices;
+    requestId: string;
+    auth: AuthContext;
+  };
+}

@@ -1,0 +1,93 @@
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Every error the service answers with, in one registry: RFC 9457 problem details with a stable
+ * `type` URI per code. Services throw `ProblemError`; `app.onError` renders it.
+ */
+export const PROBLEM_TYPE_BASE = "https://auth-service.dev/problems/";
+
+export const PROBLEMS = {
+  VALIDATION_FAILED: { status: 400, title: "The request is not valid" },
+  MALFORMED_JSON: { status: 400, title: "The request body is not valid JSON" },
+  INVALID_CREDENTIALS: { status: 401, title: "Invalid email or password" },
+  INVALID_TOKEN: { status: 401, title: "The access token is missing, invalid or expired" },
+  INVALID_REFRESH_TOKEN: { status: 401, title: "The refresh token is invalid, expired or revoked" },
+  ACCOUNT_DISABLED: { status: 403, title: "The account is disabled" },
+  INSUFFICIENT_ROLE: { status: 403, title: "The token lacks a role this operation needs" },
+  NOT_FOUND: { status: 404, title: "Not found" },
+  EMAIL_TAKEN: { status: 409, title: "An account with this email already exists" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The request body must be application/json" },
+  RATE_LIMITED: { status: 429, title: "Too many requests" },
+  INTERNAL_ERROR: { status: 500, title: "Internal server error" },
+  SERVICE_UNAVAILABLE: { status: 503, title: "A service this request needs is unavailable" },
+  SERVER_BUSY: { status: 503, title: "The server is busy" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export interface FieldError {
+  /** JSON Pointer into the request body (RFC 6901, as a URI fragment), for body fields. */
+  pointer?: string;
+  /** Name of the query, path or header parameter, for everything else. */
+  parameter?: string;
+  detail: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ProblemCode;
+  request_id?: string;
+  errors?: FieldError[];
+}
+
+export interface ProblemOptions {
+  detail?: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export function problemType(code: ProblemCode): string {
+  return `${PROBLEM_TYPE_BASE}${code.toLowerCase().replaceAll("_", "-")}`;
+}
+
+export class ProblemError extends HTTPException {
+  readonly code: ProblemCode;
+  readonly detail: string | undefined;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ProblemCode, options: ProblemOptions = {}) {
+    const { status, title } = PROBLEMS[code];
+    super(status, { message: options.detail ?? title, cause: options.cause });
+    this.name = "ProblemError";
+    this.code = code;
+    this.detail = options.detail;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+
+  body(requestId?: string): ProblemBody {
+    const { status, title } = PROBLEMS[this.code];
+    return {
+      type: problemType(this.code),
+      title,
+      status,
+      ...(this.detail !== undefined && { detail: this.detail }),
+      code: this.code,
+      ...(requestId !== undefined && { request_id: requestId }),
+      ...(this.errors !== undefined && { errors: this.errors }),
+    };
+  }
+
+  toResponse(requestId?: string): Response {
+    const headers = new Headers(this.headers);
+    headers.set("content-type", "application/problem+json");
+    return new Response(JSON.stringify(this.body(requestId)), { status: this.status, headers });
+  }
+}

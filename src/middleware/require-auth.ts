@@ -1,0 +1,46 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../deps.js";
+import { ProblemError } from "../lib/problem.js";
+
+export interface RequireAuthOptions {
+  /** Roles of which the token must carry at least one; none means any signed-in user. */
+  anyRole?: string[];
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_~+/.=-]+)$/i;
+
+function invalidToken(tokenSent: boolean): ProblemError {
+  // RFC 6750 §3: error="invalid_token" only when a token was actually sent.
+  const challenge = tokenSent ? 'Bearer realm="auth-service", error="invalid_token"' : 'Bearer realm="auth-service"';
+  return new ProblemError("INVALID_TOKEN", { headers: { "www-authenticate": challenge } });
+}
+
+/**
+ * Verifies the Bearer access token and that its session is still live, so that a revoked session's
+ * tokens stop working here at once (other services verifying offline accept them until they expire).
+ * Puts `{ userId, sessionId, roles }` in `c.var.auth`.
+ */
+export function requireAuth(options: RequireAuthOptions = {}): MiddlewareHandler<AppEnv> {
+  const anyRole = options.anyRole ?? [];
+  return async function requireAuth(c, next) {
+    const { accessTokens, sessions, clock } = c.var.services;
+    const header = c.req.header("authorization");
+    if (!header) throw invalidToken(false);
+    const match = BEARER.exec(header);
+    if (!match?.[1]) throw invalidToken(true);
+
+    const now = clock();
+    const claims = await accessTokens.verify(match[1], now);
+    if (!claims) throw invalidToken(true);
+    const session = await sessions.get(claims.sid, now);
+    if (!session || session.userId !== claims.sub) throw invalidToken(true);
+
+    if (anyRole.length > 0 && !anyRole.some((role) => claims.roles.includes(role))) {
+      throw new ProblemError("INSUFFICIENT_ROLE", {
+        headers: { "www-authenticate": 'Bearer realm="auth-service", error="insufficient_scope"' },
+      });
+    }
+    c.set("auth", { userId: claims.sub, sessionId: claims.sid, roles: claims.roles });
+    await next();
+  };
+}

@@ -1,0 +1,107 @@
+import { createRoute } from "@hono/zod-openapi";
+import {
+  BEARER_SECURITY,
+  BODY_PROBLEMS,
+  DEPENDENCY_PROBLEMS,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+} from "../../lib/openapi.js";
+import { requireAuth } from "../../middleware/require-auth.js";
+import {
+  LoginBodySchema,
+  RefreshTokenBodySchema,
+  RegisterBodySchema,
+  TokenPairSchema,
+  UserSchema,
+} from "./auth.schemas.js";
+
+const tags = ["Auth"];
+/** RFC 6749 §5.1: responses carrying tokens must not be cached anywhere. */
+const noStoreHeaders = {
+  "cache-control": { schema: { type: "string" as const, example: "no-store" } },
+};
+
+export const register = createRoute({
+  method: "post",
+  path: "/register",
+  operationId: "register",
+  tags,
+  summary: "Create an account",
+  request: { body: jsonBody(RegisterBodySchema) },
+  responses: {
+    201: jsonContent(UserSchema, "The new user"),
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "EMAIL_TAKEN", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const login = createRoute({
+  method: "post",
+  path: "/login",
+  operationId: "login",
+  tags,
+  summary: "Exchange email and password for a token pair",
+  description:
+    "An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right.",
+  request: { body: jsonBody(LoginBodySchema) },
+  responses: {
+    200: { ...jsonContent(TokenPairSchema, "A new session's token pair"), headers: noStoreHeaders },
+    ...problemResponses(
+      ...BODY_PROBLEMS,
+      "MALFORMED_JSON",
+      "INVALID_CREDENTIALS",
+      "ACCOUNT_DISABLED",
+      "SERVER_BUSY",
+      ...DEPENDENCY_PROBLEMS,
+    ),
+  },
+});
+
+export const me = createRoute({
+  method: "get",
+  path: "/me",
+  operationId: "getMe",
+  tags,
+  summary: "The user the access token belongs to",
+  security: BEARER_SECURITY,
+  middleware: [requireAuth()] as const,
+  responses: {
+    200: jsonContent(UserSchema, "The current user"),
+    ...problemResponses("INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const refresh = createRoute({
+  method: "post",
+  path: "/refresh",
+  operationId: "refresh",
+  tags,
+  summary: "Rotate a refresh token",
+  description:
+    "Spends the refresh token and returns a new pair. Presenting a token older than the session's current one revokes the whole session, except for the token rotated within the last REFRESH_REUSE_GRACE_SECONDS, which gets the same successor again.",
+  request: { body: jsonBody(RefreshTokenBodySchema) },
+  responses: {
+    200: { ...jsonContent(TokenPairSchema, "The successor token pair"), headers: noStoreHeaders },
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_REFRESH_TOKEN", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const logout = createRoute({
+  method: "post",
+  path: "/logout",
+  operationId: "logout",
+  tags,
+  summary: "Revoke the session of a refresh token",
+  description: "Answers 204 also for an unknown or already revoked token, so it reveals nothing.",
+  request: { body: jsonBody(RefreshTokenBodySchema) },
+  responses: {
+    204: { description: "The session is revoked (or never existed)" },
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export type RegisterRoute = typeof register;
+export type LoginRoute = typeof login;
+export type MeRoute = typeof me;
+export type RefreshRoute = typeof refresh;
+export type LogoutRoute = typeof logout;

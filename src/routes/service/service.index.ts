@@ -1,0 +1,10 @@
+import { createRouter } from "../../lib/create-router.js";
+import * as handlers from "./service.handlers.js";
+import * as routes from "./service.routes.js";
+
+export function createServiceRouter() {
+  return createRouter()
+    .openapi(routes.healthz, handlers.healthz)
+    .openapi(routes.readyz, handlers.readyz)
+    .openapi(routes.jwks, handlers.jwks);
+}

@@ -1,0 +1,178 @@
+import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { pino, type Logger } from "pino";
+import { createApp, type App } from "../../src/app.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type SigningKeys } from "../../src/crypto/jwt.js";
+import { createArgon2idHasher, type PasswordHasher } from "../../src/crypto/password.js";
+import type { DatabaseHandle } from "../../src/db/database.js";
+import type { AppDeps } from "../../src/deps.js";
+import { createRedisSessionStore } from "../../src/stores/redis-session-store.js";
+import { createSqlSessionStore } from "../../src/stores/sql-session-store.js";
+import { createSqlUserStore } from "../../src/stores/sql-user-store.js";
+import type { SessionStore } from "../../src/stores/session-store.js";
+import { createTestPglite, createTestPostgres, createTestRedis } from "./backends.js";
+
+export type BackendName = "pglite" | "postgres" | "postgres+redis";
+
+/** Argon2id at toy cost: for tests about everything but hashing (which has its own tests). */
+export const FAST_ARGON2_PARAMS = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
+
+export interface TestClock {
+  (): Date;
+  advance(seconds: number): void;
+}
+
+export function createTestClock(start = Date.now()): TestClock {
+  let now = start;
+  const clock = (() => new Date(now)) as TestClock;
+  clock.advance = (seconds) => {
+    now += seconds * 1000;
+  };
+  return clock;
+}
+
+export interface TestAppOptions {
+  backend?: BackendName;
+  env?: Record<string, string>;
+  hasher?: PasswordHasher;
+  logger?: Logger;
+}
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  clock: TestClock;
+  database: DatabaseHandle;
+  sessions: SessionStore;
+  signingKeys: SigningKeys;
+  accessTokens: AccessTokens;
+  deps: AppDeps;
+  cleanup(): Promise<void>;
+}
+
+/** A whole app over real storage: fresh PGlite, a fresh PostgreSQL database, a fresh Redis prefix. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const backend = options.backend ?? "pglite";
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...options.env });
+  const cleanups: Array<() => Promise<void>> = [];
+
+  const db = backend === "pglite" ? await createTestPglite() : await createTestPostgres();
+  cleanups.push(db.cleanup);
+  let sessions: SessionStore;
+  if (backend === "postgres+redis") {
+    const redis = await createTestRedis();
+    cleanups.push(redis.cleanup);
+    sessions = createRedisSessionStore({ client: redis.value, keyPrefix: redis.keyPrefix });
+  } else {
+    sessions = createSqlSessionStore({ db: db.value.db });
+  }
+
+  const signingKeys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
+  const accessTokens = createAccessTokens({
+    keys: signingKeys,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.tokens.accessTokenTtlSeconds,
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+  });
+  const hasher = options.hasher ?? createArgon2idHasher(FAST_ARGON2_PARAMS);
+  const clock = createTestClock();
+  const deps: AppDeps = {
+    config,
+    logger: options.logger ?? pino({ level: "silent" }),
+    users: createSqlUserStore({ db: db.value.db }),
+    sessions,
+    hasher,
+    accessTokens,
+    readinessChecks: [{ name: "database", check: () => db.value.ping() }, { name: "sessions", check: () => sessions.ping() }],
+    clock,
+    remoteAddress: () => "127.0.0.1",
+  };
+  return {
+    app: createApp(deps),
+    config,
+    clock,
+    database: db.value,
+    sessions,
+    signingKeys,
+    accessTokens,
+    deps,
+    async cleanup() {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    },
+  };
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
+  token?: string;
+}
+
+/** One client for both transports: in-process `app.request`, or fetch against a real listener. */
+export interface TestClient {
+  transport: "in-process" | "http";
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+function buildInit(method: string, options: RequestOptions = {}): RequestInit {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers["content-type"] ??= "application/json";
+  }
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  return { method, headers, ...(body !== undefined && { body }) };
+}
+
+async function toTestResponse(response: Response): Promise<TestResponse> {
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
+
+export function inProcessClient(app: App): TestClient {
+  return {
+    transport: "in-process",
+    async request(method, path, options) {
+      return toTestResponse(await app.request(path, buildInit(method, options)));
+    },
+    async close() {},
+  };
+}
+
+/** A real @hono/node-server listener on an ephemeral port. */
+export async function httpClient(app: App): Promise<TestClient> {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+  });
+  const { port } = server.address() as AddressInfo;
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    transport: "http",
+    async request(method, path, options) {
+      return toTestResponse(await fetch(`${base}${path}`, buildInit(method, options)));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }),
+  };
+}
