@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { ConfigError, loadConfig, type Config, type LoadConfigOptions } from "./config.js";
 import {
   createAccessTokens,
   createAsymmetricSigningKeys,
@@ -30,9 +30,9 @@ export interface Runtime {
 }
 
 /** A bad value stops the start with one line naming the variable. */
-export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+export function loadConfigOrExit(env: Record<string, string | undefined>, options?: LoadConfigOptions): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, options);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`auth-service: invalid configuration: ${error.message}\n`);

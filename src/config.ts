@@ -143,7 +143,15 @@ export interface Config {
 
 const MIN_SECRET_BYTES = 32;
 
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export interface LoadConfigOptions {
+  /**
+   * False for tools that never sign a token (the migration CLI): production does not then demand
+   * a signing secret they would not use.
+   */
+  requireSigningKey?: boolean;
+}
+
+export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   // An empty variable means "not set", as in most .env tooling.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
   const result = schema.safeParse(present);
@@ -152,7 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
   }
   const parsed = result.data;
-  const signing = resolveSigning(parsed);
+  const signing = options.requireSigningKey === false ? ({ kind: "development-key" } as const) : resolveSigning(parsed);
 
   if (parsed.SESSION_MAX_LIFETIME < parsed.REFRESH_TOKEN_TTL) {
     throw new ConfigError("SESSION_MAX_LIFETIME", "must not be shorter than REFRESH_TOKEN_TTL");

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const SECRET = "s".repeat(32);
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("defaults to development with PGlite, no Redis, a generated key and API.md's lifetimes", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.redis).toBeUndefined();
+    expect(config.jwt.signing).toEqual({ kind: "development-key" });
+    expect(config.tokens).toMatchObject({ accessTokenTtlSeconds: 900, refreshReuseGraceSeconds: 10 });
+    expect(config.http.trustProxyHops).toBe(0);
+    expect(config.http.corsOrigins).toEqual([]);
+  });
+
+  it("reads durations as seconds or with a unit", () => {
+    const config = loadConfig({ ACCESS_TOKEN_TTL: "5m", REFRESH_TOKEN_TTL: "7d", SESSION_MAX_LIFETIME: "2592000", REFRESH_REUSE_GRACE_SECONDS: "0" });
+    expect(config.tokens).toEqual({
+      accessTokenTtlSeconds: 300,
+      refreshTokenTtlSeconds: 604_800,
+      sessionMaxLifetimeSeconds: 2_592_000,
+      refreshReuseGraceSeconds: 0,
+    });
+  });
+
+  it.each([
+    [{ PORT: "http" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ DATABASE_URL: "mysql://localhost/db" }, "DATABASE_URL"],
+    [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
+    [{ ACCESS_TOKEN_TTL: "fifteen minutes" }, "ACCESS_TOKEN_TTL"],
+    [{ TRUST_PROXY: "-1" }, "TRUST_PROXY"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ JWT_SECRET: "short" }, "JWT_SECRET"],
+    [{ JWT_PRIVATE_KEYS: "not json" }, "JWT_PRIVATE_KEYS"],
+    [{ JWT_PRIVATE_KEYS: '[{"kty":"OKP","crv":"Ed25519","x":"abc","kid":"k1"}]' }, "JWT_PRIVATE_KEYS"],
+    [{ JWT_SECRET: SECRET, JWT_PRIVATE_KEYS: "[]" }, "JWT_PRIVATE_KEYS"],
+    [{ REFRESH_TOKEN_TTL: "30d", SESSION_MAX_LIFETIME: "1d" }, "SESSION_MAX_LIFETIME"],
+  ])("names the variable of a bad value: %j", (env, variable) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(new RegExp(`^${variable}: .+`));
+    expect(error.message).not.toContain("\n");
+  });
+
+  it("never echoes a secret in its message", () => {
+    const error = configError({ JWT_SECRET: "hunter2-but-short" });
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  it("refuses production without a signing secret or key, or with a short secret", () => {
+    expect(configError({ NODE_ENV: "production" }).variable).toBe("JWT_SECRET");
+    expect(configError({ NODE_ENV: "production", JWT_SECRET: "x".repeat(31) }).variable).toBe("JWT_SECRET");
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET }).jwt.signing).toEqual({ kind: "hmac", secret: SECRET });
+  });
+
+  it("lets tools that sign nothing (the migration CLI) start in production without a key", () => {
+    expect(loadConfig({ NODE_ENV: "production" }, { requireSigningKey: false }).env).toBe("production");
+  });
+
+  it("takes asymmetric keys as a JSON array of private JWKs", () => {
+    const jwk = { kty: "OKP", crv: "Ed25519", x: "x", d: "d", kid: "k1" };
+    const config = loadConfig({ NODE_ENV: "production", JWT_PRIVATE_KEYS: JSON.stringify([jwk]) });
+    expect(config.jwt.signing).toEqual({ kind: "asymmetric", privateJwks: [jwk] });
+  });
+
+  it("treats empty variables as unset and splits CORS_ORIGINS", () => {
+    const config = loadConfig({ DATABASE_URL: "", CORS_ORIGINS: "https://a.example, https://b.example" });
+    expect(config.database.url).toBeUndefined();
+    expect(config.http.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+  });
+});

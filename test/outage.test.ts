@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp, type App } from "../src/app.js";
+import { createRuntime, type Runtime } from "../src/bootstrap.js";
+import { loadConfig } from "../src/config.js";
+import { createTestPostgres, testDatabaseUrl } from "./helpers/backends.js";
+import { createPrivateRedis, type PrivateRedis } from "./helpers/redis-server.js";
+import { createTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.js";
+
+/**
+ * Dependencies that go away and come back: a private redis-server that is killed and restarted, and
+ * PostgreSQL behind a TCP proxy that drops every connection and refuses new ones. The app is built
+ * by the real bootstrap, so these are the production client settings.
+ */
+const PASSWORD = "correct horse battery staple";
+/** "Within a few seconds, never a hang": generous, so a slow CI machine does not flake. */
+const PROMPT_MS = 8_000;
+
+describe.runIf(Boolean(testDatabaseUrl))("dependency outages", () => {
+  let redis: PrivateRedis;
+  let proxy: TcpProxy;
+  let runtime: Runtime;
+  let app: App;
+  let dropDatabase: () => Promise<void>;
+
+  beforeAll(async () => {
+    redis = await createPrivateRedis();
+    const database = await createTestPostgres();
+    dropDatabase = database.cleanup;
+    const url = new URL(database.url);
+    proxy = await createTcpProxy(url.hostname, Number(url.port || 5432));
+    url.host = `127.0.0.1:${proxy.port}`;
+    const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: url.toString(), REDIS_URL: redis.url });
+    runtime = await createRuntime(config);
+    app = createApp(runtime.deps);
+  });
+
+  afterAll(async () => {
+    await runtime?.close();
+    await proxy?.close();
+    await redis?.stop();
+    await dropDatabase?.();
+  });
+
+  const post = async (path: string, body: unknown) => {
+    const response = await app.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { status: response.status, headers: response.headers, body: (await response.json().catch(() => null)) as any };
+  };
+  const get = async (path: string, token?: string) => {
+    const response = await app.request(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    return { status: response.status, headers: response.headers, body: (await response.json().catch(() => null)) as any };
+  };
+  async function eventually<T>(attempt: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await attempt();
+      if (done(value) || Date.now() > deadline) return value;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  async function signedIn() {
+    const email = `outage-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    expect((await post("/register", { email, password: PASSWORD })).status).toBe(201);
+    const login = await post("/login", { email, password: PASSWORD });
+    expect(login.status).toBe(200);
+    return { email, tokens: login.body };
+  }
+
+  it("Redis down: 503 problems within seconds, /readyz names redis, /healthz stays 200; back up: works again", async () => {
+    const { email, tokens } = await signedIn();
+    await redis.stop();
+
+    const started = Date.now();
+    const refresh = await post("/refresh", { refresh_token: tokens.refresh_token });
+    expect(Date.now() - started).toBeLessThan(PROMPT_MS);
+    expect(refresh.status).toBe(503);
+    expect(refresh.headers.get("content-type")).toMatch(/application\/problem\+json/);
+    expect(refresh.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(JSON.stringify(refresh.body)).not.toMatch(/ECONNREFUSED|Connection is closed|stream/i);
+    expect((await get("/me", tokens.access_token)).status).toBe(503);
+    expect((await post("/login", { email, password: PASSWORD })).status).toBe(503);
+
+    const ready = await get("/readyz");
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks).toEqual({ database: "ok", redis: "unavailable" });
+    expect((await get("/healthz")).status).toBe(200);
+
+    await redis.start();
+    const readyAgain = await eventually(() => get("/readyz"), (response) => response.status === 200);
+    expect(readyAgain.status).toBe(200);
+    // The private Redis keeps nothing on disk, so its sessions are gone; a new login works.
+    const login = await eventually(() => post("/login", { email, password: PASSWORD }), (response) => response.status === 200);
+    expect(login.status).toBe(200);
+    expect((await get("/me", login.body.access_token)).status).toBe(200);
+  });
+
+  it("PostgreSQL unreachable: 503 problems within seconds, /readyz names the database; back: works again", async () => {
+    const { email, tokens } = await signedIn();
+    await proxy.cut();
+
+    const started = Date.now();
+    const login = await post("/login", { email, password: PASSWORD });
+    expect(Date.now() - started).toBeLessThan(PROMPT_MS);
+    expect(login.status).toBe(503);
+    expect(login.body.code).toBe("SERVICE_UNAVAILABLE");
+    expect((await get("/me", tokens.access_token)).status).toBe(503);
+    const ready = await get("/readyz");
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks).toEqual({ database: "unavailable", redis: "ok" });
+    expect((await get("/healthz")).status).toBe(200);
+
+    await proxy.restore();
+    const back = await eventually(() => post("/login", { email, password: PASSWORD }), (response) => response.status === 200);
+    expect(back.status).toBe(200);
+    expect((await get("/me", tokens.access_token)).status).toBe(200);
+    expect((await get("/readyz")).status).toBe(200);
+  });
+});
