@@ -9,11 +9,19 @@ import { secureHeaders } from "hono/secure-headers";
 import { PasswordHasherBusyError } from "./crypto/password.js";
 import type { AppDeps, AppEnv, AppServices } from "./deps.js";
 import { isDependencyOutage } from "./lib/dependency-errors.js";
+import { withLoginThrottle } from "./lib/login-throttle.js";
 import { ProblemError, type ProblemCode } from "./lib/problem.js";
 import { validationHook } from "./lib/validation.js";
+import { createAuthRateLimits } from "./middleware/rate-limit.js";
+import { createAccountRouter } from "./routes/account/account.index.js";
+import { createAdminRouter } from "./routes/admin/admin.index.js";
 import { createAuthRouter } from "./routes/auth/auth.index.js";
 import { createServiceRouter } from "./routes/service/service.index.js";
+import { createAccountService } from "./services/account-service.js";
+import { createAdminService } from "./services/admin-service.js";
 import { createAuthService } from "./services/auth-service.js";
+import { createSecurityEventRecorder } from "./services/security-events.js";
+import { createMemoryLoginThrottleStore } from "./stores/memory-login-throttle-store.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -68,24 +76,33 @@ function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
 
 export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
+  const { users, sessions, events, hasher } = deps;
+  const recordEvent = createSecurityEventRecorder({ store: events, logger: deps.logger, clock });
   const services: AppServices = {
     ...deps,
     clock,
     remoteAddress: deps.remoteAddress ?? (() => undefined),
-    auth: createAuthService({
-      users: deps.users,
-      sessions: deps.sessions,
-      hasher: deps.hasher,
-      accessTokens: deps.accessTokens,
-      lifetimes: deps.config.tokens,
-      clock,
-      onEvent: (event) => deps.logger.info({ event }, event.type),
-    }),
+    recordEvent,
+    auth: createAuthService({ users, sessions, hasher, accessTokens: deps.accessTokens, lifetimes: deps.config.tokens, clock, recordEvent }),
+    account: createAccountService({ users, sessions, events, hasher, clock, recordEvent }),
+    admin: createAdminService({ users, sessions, clock, recordEvent }),
   };
+  // Failed-login throttling per account, around login (src/lib/login-throttle.ts).
+  const { loginThrottle } = deps.config;
+  services.auth = withLoginThrottle(
+    services.auth,
+    loginThrottle ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger: deps.logger } : undefined,
+  );
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 128 }));
+  // hono's requestId sets its header before the handler runs, and an answer made by onError or
+  // notFound replaces that response, header and all: set it again on whatever answer came out.
+  app.use(async function requestIdOnEveryAnswer(c, next) {
+    await next();
+    c.header("x-request-id", c.var.requestId);
+  });
   app.use(async function provideServices(c, next) {
     c.set("services", services);
     await next();
@@ -107,11 +124,15 @@ export function createApp(deps: AppDeps) {
     );
   });
   if (deps.config.http.corsOrigins.length > 0) {
-    app.use(cors({ origin: deps.config.http.corsOrigins, allowHeaders: ["authorization", "content-type", "x-request-id"], exposeHeaders: ["x-request-id", "retry-after"], maxAge: 600 }));
+    app.use(cors({ origin: deps.config.http.corsOrigins, allowHeaders: ["authorization", "content-type", "x-request-id"], exposeHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"], maxAge: 600 }));
   }
   app.use(bodyLimit({ maxSize: deps.config.http.bodyLimitBytes }));
+  // Per-client-IP limits on POST /register, /login, /refresh, before their bodies are parsed.
+  for (const { path, middleware } of createAuthRateLimits(deps)) app.on("POST", path, middleware);
 
   app.route("/", createAuthRouter());
+  app.route("/", createAccountRouter());
+  app.route("/", createAdminRouter());
   app.route("/", createServiceRouter());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -14,7 +14,10 @@ import {
 import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "./db/database.js";
 import type { AppDeps, ReadinessCheck } from "./deps.js";
 import { createPasswordHasherPool } from "./runtime/worker-threads.js";
+import { createRedisLoginThrottleStore } from "./stores/redis-login-throttle-store.js";
+import { createRedisRateLimitStore } from "./stores/redis-rate-limit-store.js";
 import { createRedisSessionStore } from "./stores/redis-session-store.js";
+import { createSqlSecurityEventStore } from "./stores/sql-security-event-store.js";
 import { createSqlSessionStore } from "./stores/sql-session-store.js";
 import type { SessionStore } from "./stores/session-store.js";
 import { createSqlUserStore } from "./stores/sql-user-store.js";
@@ -40,7 +43,7 @@ export function loadConfigOrExit(env: Record<string, string | undefined>, option
   }
 }
 
-/** Expired SQL sessions are never served; this only reclaims their rows. */
+/** Expired SQL sessions are never served, so pruning only reclaims rows; events past retention go too. */
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
@@ -145,9 +148,11 @@ export async function createRuntime(config: Config, options: { logger?: Logger }
   if (config.database.migrateOnStart) await database.migrate(MIGRATIONS_FOLDER);
   const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
 
+  const events = createSqlSecurityEventStore({ db: database.db });
   let redis: Redis | undefined;
   let sessions: SessionStore;
-  let pruneTimer: ReturnType<typeof setInterval> | undefined;
+  let pruneExpiredSessions: (now: Date) => Promise<unknown> = async () => {};
+  let counters: Pick<AppDeps, "rateLimitStore" | "loginThrottleStore"> = {};
   if (config.redis) {
     redis = createRedisClient(config.redis.url);
     redis.on("error", (error: Error & { code?: string }) =>
@@ -157,14 +162,26 @@ export async function createRuntime(config: Config, options: { logger?: Logger }
     const redisSessions = createRedisSessionStore({ client: redis, keyPrefix: config.redis.keyPrefix });
     readinessChecks.push({ name: "redis", check: () => redisSessions.ping() });
     sessions = redisSessions;
+    // Rate-limit and failed-login counters in Redis too, so that every instance shares them.
+    const client = redis;
+    const prefix = config.redis.keyPrefix;
+    counters = {
+      rateLimitStore: (limit) => createRedisRateLimitStore({ client, keyPrefix: `${prefix}rate-limit:${limit}:` }),
+      loginThrottleStore: createRedisLoginThrottleStore({ client, keyPrefix: `${prefix}login-throttle:` }),
+    };
   } else {
     const sqlSessions = createSqlSessionStore({ db: database.db });
-    pruneTimer = setInterval(() => {
-      sqlSessions.pruneExpired(new Date()).catch((error: unknown) => logger.warn({ err: error }, "session pruning failed"));
-    }, PRUNE_INTERVAL_MS);
-    pruneTimer.unref?.();
+    pruneExpiredSessions = (now) => sqlSessions.pruneExpired(now);
     sessions = sqlSessions;
   }
+  const pruneTimer = setInterval(() => {
+    const now = new Date();
+    const cutoff = new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000);
+    Promise.all([pruneExpiredSessions(now), events.pruneBefore(cutoff)]).catch((error: unknown) =>
+      logger.warn({ err: error }, "pruning failed"),
+    );
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref?.();
 
   const hasher = createPasswordHasherPool({
     workers: config.passwordHashing.workers,
@@ -178,9 +195,11 @@ export async function createRuntime(config: Config, options: { logger?: Logger }
       logger,
       users: createSqlUserStore({ db: database.db }),
       sessions,
+      events,
       hasher,
       accessTokens,
       readinessChecks,
+      ...counters,
     },
     async close() {
       clearInterval(pruneTimer);

@@ -58,6 +58,32 @@ const url = (protocols: string[]) =>
       }
     }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
 
+/** `limit` requests per `windowSeconds`, from one client (rate limits) or against one account (login throttle). */
+export interface RateLimitRule {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** "count/duration" ("10/1h", "20/10m", "60/60"), or "0" / "off" for none (null). */
+const countPerDuration = (maxCount: number) =>
+  z
+    .string()
+    .trim()
+    .transform((text, ctx): RateLimitRule | null => {
+      if (text === "0" || text.toLowerCase() === "off") return null;
+      const match = /^(\d{1,9})\s*\/\s*(\d{1,9})([smhd]?)$/.exec(text);
+      const limit = Number(match?.[1]);
+      const windowSeconds = Number(match?.[2]) * (DURATION_UNITS_SECONDS[(match?.[3] || "s") as keyof typeof DURATION_UNITS_SECONDS] ?? 1);
+      if (!match || limit < 1 || limit > maxCount || windowSeconds < 1 || windowSeconds > 7 * 86_400) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be "count/duration" (count 1 to ${maxCount}, duration 1s to 7d, e.g. "10/1h") or 0/off`,
+        });
+        return z.NEVER;
+      }
+      return { limit, windowSeconds };
+    });
+
 /** Private signing keys as a JSON array of JWKs (EdDSA/Ed25519 or ES256/P-256), first one signs. */
 const privateJwks = z
   .string()
@@ -106,11 +132,20 @@ const schema = z.object({
   REFRESH_TOKEN_TTL: durationSeconds(60).default(14 * 86_400),
   SESSION_MAX_LIFETIME: durationSeconds(60).default(90 * 86_400),
   REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
+  SECURITY_EVENT_RETENTION: durationSeconds(3600).default(90 * 86_400),
   PASSWORD_HASH_WORKERS: integer(1, 64).default(1),
   PASSWORD_HASH_MAX_QUEUE: integer(1, 100_000).default(64),
   BODY_LIMIT_BYTES: integer(256, 1_048_576).default(16_384),
   TRUST_PROXY: integer(0, 16).default(0),
   CORS_ORIGINS: csv.default([]),
+  // Per client IP (see README, "Abuse resistance", for why these numbers).
+  RATE_LIMIT_REGISTER: countPerDuration(1_000_000).prefault("10/1h"),
+  RATE_LIMIT_LOGIN: countPerDuration(1_000_000).prefault("20/10m"),
+  RATE_LIMIT_REFRESH: countPerDuration(1_000_000).prefault("60/1m"),
+  // Per account: failed logins allowed, and the quiet time after which they are forgotten.
+  LOGIN_THROTTLE: countPerDuration(1_000).prefault("5/15m"),
+  LOGIN_THROTTLE_BACKOFF: durationSeconds(1).pipe(z.number().max(86_400, "must be at most 1d")).default(30),
+  LOGIN_THROTTLE_MAX_BACKOFF: durationSeconds(1).pipe(z.number().max(86_400, "must be at most 1d")).default(15 * 60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT: durationSeconds(0).default(10),
 });
@@ -136,8 +171,13 @@ export interface Config {
     sessionMaxLifetimeSeconds: number;
     refreshReuseGraceSeconds: number;
   };
+  securityEvents: { retentionSeconds: number };
   passwordHashing: { workers: number; maxQueue: number };
   http: { bodyLimitBytes: number; trustProxyHops: number; corsOrigins: string[]; shutdownTimeoutSeconds: number };
+  /** Per client IP; null = off. */
+  rateLimits: { register: RateLimitRule | null; login: RateLimitRule | null; refresh: RateLimitRule | null };
+  /** Failed logins per account (see src/stores/login-throttle-store.ts); null = off. */
+  loginThrottle: { maxFailures: number; windowSeconds: number; baseBackoffSeconds: number; maxBackoffSeconds: number } | null;
   logLevel: ParsedEnv["LOG_LEVEL"];
 }
 
@@ -165,6 +205,9 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   if (parsed.SESSION_MAX_LIFETIME < parsed.REFRESH_TOKEN_TTL) {
     throw new ConfigError("SESSION_MAX_LIFETIME", "must not be shorter than REFRESH_TOKEN_TTL");
   }
+  if (parsed.LOGIN_THROTTLE_MAX_BACKOFF < parsed.LOGIN_THROTTLE_BACKOFF) {
+    throw new ConfigError("LOGIN_THROTTLE_MAX_BACKOFF", "must not be shorter than LOGIN_THROTTLE_BACKOFF");
+  }
 
   return {
     env: parsed.NODE_ENV,
@@ -190,12 +233,20 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       sessionMaxLifetimeSeconds: parsed.SESSION_MAX_LIFETIME,
       refreshReuseGraceSeconds: parsed.REFRESH_REUSE_GRACE_SECONDS,
     },
+    securityEvents: { retentionSeconds: parsed.SECURITY_EVENT_RETENTION },
     passwordHashing: { workers: parsed.PASSWORD_HASH_WORKERS, maxQueue: parsed.PASSWORD_HASH_MAX_QUEUE },
     http: {
       bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
       trustProxyHops: parsed.TRUST_PROXY,
       corsOrigins: parsed.CORS_ORIGINS,
       shutdownTimeoutSeconds: parsed.SHUTDOWN_TIMEOUT,
+    },
+    rateLimits: { register: parsed.RATE_LIMIT_REGISTER, login: parsed.RATE_LIMIT_LOGIN, refresh: parsed.RATE_LIMIT_REFRESH },
+    loginThrottle: parsed.LOGIN_THROTTLE && {
+      maxFailures: parsed.LOGIN_THROTTLE.limit,
+      windowSeconds: parsed.LOGIN_THROTTLE.windowSeconds,
+      baseBackoffSeconds: parsed.LOGIN_THROTTLE_BACKOFF,
+      maxBackoffSeconds: parsed.LOGIN_THROTTLE_MAX_BACKOFF,
     },
     logLevel: parsed.LOG_LEVEL,
   };

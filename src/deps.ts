@@ -1,9 +1,15 @@
 import type { Context } from "hono";
+import type { Store as RateLimitStore } from "hono-rate-limiter";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { AccessTokens } from "./crypto/jwt.js";
 import type { PasswordHasher } from "./crypto/password.js";
+import type { AccountService } from "./services/account-service.js";
+import type { AdminService } from "./services/admin-service.js";
 import type { AuthService } from "./services/auth-service.js";
+import type { RecordSecurityEvent } from "./services/security-events.js";
+import type { LoginThrottleStore } from "./stores/login-throttle-store.js";
+import type { SecurityEventStore } from "./stores/security-event-store.js";
 import type { SessionStore } from "./stores/session-store.js";
 import type { UserStore } from "./stores/user-store.js";
 
@@ -18,10 +24,11 @@ export interface ReadinessCheck {
  * `createApp`. Nothing here is read from globals.
  */
 export interface AppDeps {
-  config: Pick<Config, "tokens" | "http" | "env">;
+  config: Pick<Config, "tokens" | "http" | "env" | "rateLimits" | "loginThrottle">;
   logger: Logger;
   users: UserStore;
   sessions: SessionStore;
+  events: SecurityEventStore;
   hasher: PasswordHasher;
   accessTokens: AccessTokens;
   readinessChecks: ReadinessCheck[];
@@ -29,11 +36,18 @@ export interface AppDeps {
   clock?: () => Date;
   /** The peer address of the connection, which only the runtime knows. */
   remoteAddress?: (c: Context) => string | undefined;
+  /** The counter store of one named rate limit (Redis, shared by every instance); absent: in process. */
+  rateLimitStore?: (limit: string) => RateLimitStore;
+  /** Failed-login counts per account (Redis, shared); absent: in process. */
+  loginThrottleStore?: LoginThrottleStore;
 }
 
 /** What handlers reach through `c.var.services`. */
 export interface AppServices extends Omit<AppDeps, "clock" | "remoteAddress"> {
   auth: AuthService;
+  account: AccountService;
+  admin: AdminService;
+  recordEvent: RecordSecurityEvent;
   clock: () => Date;
   remoteAddress: (c: Context) => string | undefined;
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
@@ -60,6 +60,33 @@ export const spentRefreshTokens = pgTable(
   (table) => [index("spent_refresh_tokens_session_id_idx").on(table.sessionId)],
 );
 
-export const schema = { users, sessions, spentRefreshTokens };
+/**
+ * A user's security trail: what happened to the account, when, from where. Never a password or a
+ * token. Deleted with the user (cascade) and pruned after the configured retention.
+ */
+export const securityEvents = pgTable(
+  "security_events",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    sessionId: uuid("session_id"),
+    /** The admin who acted on this account, for admin actions. */
+    actorId: uuid("actor_id"),
+    details: jsonb("details").$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    index("security_events_user_id_occurred_at_idx").on(table.userId, table.occurredAt),
+    index("security_events_occurred_at_idx").on(table.occurredAt),
+  ],
+);
+
+export const schema = { users, sessions, spentRefreshTokens, securityEvents };
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
+export type SecurityEventRow = typeof securityEvents.$inferSelect;

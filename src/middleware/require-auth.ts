@@ -2,11 +2,6 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../deps.js";
 import { ProblemError } from "../lib/problem.js";
 
-export interface RequireAuthOptions {
-  /** Roles of which the token must carry at least one; none means any signed-in user. */
-  anyRole?: string[];
-}
-
 const BEARER = /^Bearer ([A-Za-z0-9_~+/.=-]+)$/i;
 
 function invalidToken(tokenSent: boolean): ProblemError {
@@ -20,8 +15,7 @@ function invalidToken(tokenSent: boolean): ProblemError {
  * tokens stop working here at once (other services verifying offline accept them until they expire).
  * Puts `{ userId, sessionId, roles }` in `c.var.auth`.
  */
-export function requireAuth(options: RequireAuthOptions = {}): MiddlewareHandler<AppEnv> {
-  const anyRole = options.anyRole ?? [];
+export function requireAuth(): MiddlewareHandler<AppEnv> {
   return async function requireAuth(c, next) {
     const { accessTokens, sessions, clock } = c.var.services;
     const header = c.req.header("authorization");
@@ -35,11 +29,6 @@ export function requireAuth(options: RequireAuthOptions = {}): MiddlewareHandler
     const session = await sessions.get(claims.sid, now);
     if (!session || session.userId !== claims.sub) throw invalidToken(true);
 
-    if (anyRole.length > 0 && !anyRole.some((role) => claims.roles.includes(role))) {
-      throw new ProblemError("INSUFFICIENT_ROLE", {
-        headers: { "www-authenticate": 'Bearer realm="auth-service", error="insufficient_scope"' },
-      });
-    }
     c.set("auth", { userId: claims.sub, sessionId: claims.sid, roles: claims.roles });
     await next();
   };

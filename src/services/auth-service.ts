@@ -10,6 +10,7 @@ import {
 } from "../crypto/refresh-tokens.js";
 import { ProblemError } from "../lib/problem.js";
 import type { SessionRecord, SessionStore } from "../stores/session-store.js";
+import type { RecordSecurityEvent } from "./security-events.js";
 import type { User, UserStore } from "../stores/user-store.js";
 
 export interface TokenPair {
@@ -38,19 +39,17 @@ export interface AuthServiceOptions {
   accessTokens: AccessTokens;
   lifetimes: SessionLifetimes;
   clock: () => Date;
-  /** Where security-relevant outcomes go (reuse detected, rehash failed); never given secrets. */
-  onEvent?: (event: AuthEvent) => void;
+  recordEvent: RecordSecurityEvent;
 }
 
-export type AuthEvent =
-  | { type: "refresh_token_reused"; userId: string; sessionId: string }
-  | { type: "password_rehashed"; userId: string };
+/** `session`: the token's own session; `others`: every other session of its user; `all`: every one. */
+export type LogoutScope = "session" | "others" | "all";
 
 export interface AuthService {
-  register(input: { email: string; password: string; name: string | null }): Promise<User>;
+  register(input: { email: string; password: string; name: string | null } & ClientInfo): Promise<User>;
   login(input: { email: string; password: string } & ClientInfo): Promise<TokenPair>;
-  refresh(input: { refreshToken: string }): Promise<TokenPair>;
-  logout(input: { refreshToken: string }): Promise<void>;
+  refresh(input: { refreshToken: string } & ClientInfo): Promise<TokenPair>;
+  logout(input: { refreshToken: string; scope: LogoutScope } & ClientInfo): Promise<void>;
   currentUser(userId: string): Promise<User>;
 }
 
@@ -58,14 +57,13 @@ export interface AuthService {
  * NIST SP 800-63B §5.1.1.2: Unicode passwords are normalised (NFKC) before hashing, so the same
  * password typed on two keyboards that compose characters differently still matches.
  */
-function normalisePassword(password: string): string {
+export function normalisePassword(password: string): string {
   return password.normalize("NFKC");
 }
 
 /** The rules of register, login, refresh and logout. Knows nothing of HTTP. */
 export function createAuthService(options: AuthServiceOptions): AuthService {
-  const { users, sessions, hasher, accessTokens, lifetimes, clock } = options;
-  const emit = options.onEvent ?? (() => {});
+  const { users, sessions, hasher, accessTokens, lifetimes, clock, recordEvent } = options;
   // An unknown email still costs one Argon2 verification against this hash, so that the two login
   // failures take the same time. Made by the hasher itself so its cost always matches real hashes;
   // made lazily so that start-up does no hashing.
@@ -87,10 +85,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const invalidRefreshToken = () => new ProblemError("INVALID_REFRESH_TOKEN");
 
   return {
-    async register({ email, password, name }) {
+    async register({ email, password, name, userAgent, ip }) {
       const passwordHash = await hasher.hash(normalisePassword(password));
       const user = await users.create({ id: uuidv7(), email, name, passwordHash });
       if (!user) throw new ProblemError("EMAIL_TAKEN");
+      await recordEvent("registered", { userId: user.id, userAgent, ip });
       return user;
     },
 
@@ -102,13 +101,16 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         throw new ProblemError("INVALID_CREDENTIALS");
       }
       const { valid, needsRehash } = await hasher.verify(user.passwordHash, normalised);
-      if (!valid) throw new ProblemError("INVALID_CREDENTIALS");
-      // Only someone who knows the password learns that the account is disabled.
-      if (user.disabledAt) throw new ProblemError("ACCOUNT_DISABLED");
-      if (needsRehash) {
-        await users.updatePasswordHash(user.id, await hasher.hash(normalised));
-        emit({ type: "password_rehashed", userId: user.id });
+      if (!valid) {
+        await recordEvent("login_failed", { userId: user.id, userAgent, ip, details: { reason: "wrong_password" } });
+        throw new ProblemError("INVALID_CREDENTIALS");
       }
+      // Only someone who knows the password learns that the account is disabled.
+      if (user.disabledAt) {
+        await recordEvent("login_failed", { userId: user.id, userAgent, ip, details: { reason: "account_disabled" } });
+        throw new ProblemError("ACCOUNT_DISABLED");
+      }
+      if (needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(normalised));
 
       const now = clock();
       const sessionId = uuidv7();
@@ -123,10 +125,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         idleTtlSeconds: lifetimes.refreshTokenTtlSeconds,
         maxLifetimeSeconds: lifetimes.sessionMaxLifetimeSeconds,
       });
+      await recordEvent("login_succeeded", { userId: user.id, sessionId, userAgent, ip, details: needsRehash ? { password_rehashed: true } : null });
       return issuePair(session, refreshToken, user.roles, now);
     },
 
-    async refresh({ refreshToken }) {
+    async refresh({ refreshToken, userAgent, ip }) {
       const sessionId = sessionIdOfRefreshToken(refreshToken);
       if (!sessionId) throw invalidRefreshToken();
       const now = clock();
@@ -156,7 +159,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
           break;
         }
         case "reused":
-          emit({ type: "refresh_token_reused", userId: result.userId, sessionId });
+          await recordEvent("refresh_token_reused", { userId: result.userId, sessionId, userAgent, ip });
           throw invalidRefreshToken();
         case "invalid":
           throw invalidRefreshToken();
@@ -167,14 +170,24 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         await sessions.revoke(session.id);
         throw invalidRefreshToken();
       }
+      if (result.outcome === "rotated") await recordEvent("refreshed", { userId: user.id, sessionId, userAgent, ip });
       return issuePair(session, token, user.roles, now);
     },
 
-    async logout({ refreshToken }) {
+    async logout({ refreshToken, scope, userAgent, ip }) {
       // Always succeeds from the client's point of view: an unknown token is no oracle.
       const sessionId = sessionIdOfRefreshToken(refreshToken);
       if (!sessionId) return;
-      await sessions.revokeWithToken(sessionId, await hashRefreshToken(refreshToken));
+      const tokenHash = await hashRefreshToken(refreshToken);
+      if (scope === "session") {
+        const revoked = await sessions.revokeWithToken(sessionId, tokenHash);
+        if (revoked) await recordEvent("logged_out", { userId: revoked.userId, sessionId, userAgent, ip });
+        return;
+      }
+      const session = await sessions.findByToken(sessionId, tokenHash, clock());
+      if (!session) return;
+      const count = await sessions.revokeAllForUser(session.userId, scope === "others" ? { exceptSessionId: session.id } : {});
+      await recordEvent("logged_out", { userId: session.userId, sessionId, userAgent, ip, details: { scope, sessions_revoked: count } });
     },
 
     async currentUser(userId) {

@@ -227,6 +227,13 @@ export function createRedisSessionStore({ client, keyPrefix }: RedisSessionStore
       return session;
     },
 
+    async findByToken(sessionId: string, tokenHash: string, now: Date) {
+      const fields = await client.hgetall(sessionKey(sessionId));
+      if (fields.tokenHash !== tokenHash && fields.previousTokenHash !== tokenHash) return null;
+      const session = toRecord(sessionId, fields);
+      return session && isLive(session, now) ? session : null;
+    },
+
     async revoke(sessionId: string) {
       const owner = await revokeOne(sessionId, "");
       if (owner === null) return false;

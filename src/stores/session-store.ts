@@ -66,6 +66,11 @@ export interface SessionStore {
    * possession of a token of the session). Returns the revoked session, or null if none was.
    */
   revokeWithToken(sessionId: string, tokenHash: string): Promise<SessionRecord | null>;
+  /**
+   * The live session whose current or previous refresh token hashes to `tokenHash` (a proof that the
+   * caller holds the session's token), or null. Changes nothing.
+   */
+  findByToken(sessionId: string, tokenHash: string, now: Date): Promise<SessionRecord | null>;
   /** Revokes one session; returns whether it existed. */
   revoke(sessionId: string): Promise<boolean>;
   /** The user's live sessions, newest first. */

@@ -128,6 +128,21 @@ export function createSqlSessionStore({ db }: SqlSessionStoreOptions): SqlSessio
       return row ? toRecord(row) : null;
     },
 
+    async findByToken(sessionId: string, tokenHash: string, now: Date) {
+      if (!isUuid(sessionId)) return null;
+      const [row] = await db
+        .select()
+        .from(sessions)
+        .where(
+          and(
+            eq(sessions.id, sessionId),
+            or(eq(sessions.tokenHash, tokenHash), eq(sessions.previousTokenHash, tokenHash)),
+            ...liveAt(now),
+          ),
+        );
+      return row ? toRecord(row) : null;
+    },
+
     async revoke(sessionId: string) {
       if (!isUuid(sessionId)) return false;
       const rows = await db.delete(sessions).where(eq(sessions.id, sessionId)).returning({ id: sessions.id });

@@ -1,7 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ilike, sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { type UserRow, users } from "../db/schema.js";
-import type { NewUser, User, UserStore, UserWithPasswordHash } from "./user-store.js";
+import type { NewUser, User, UserChanges, UserListQuery, UserStore, UserWithPasswordHash } from "./user-store.js";
 import { isUuid } from "../lib/uuid.js";
 
 export interface SqlUserStoreOptions {
@@ -41,11 +41,55 @@ export function createSqlUserStore({ db }: SqlUserStoreOptions): UserStore {
       return row ? toUser(row) : null;
     },
 
+    async findByIdWithPasswordHash(id: string) {
+      if (!isUuid(id)) return null;
+      const rows = await db.select().from(users).where(eq(users.id, id)).limit(1);
+      const row = rows[0];
+      return row ? toUserWithPasswordHash(row) : null;
+    },
+
     async updatePasswordHash(id: string, passwordHash: string) {
       if (!isUuid(id)) return;
       await db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, id));
     },
+
+    async update(id: string, changes: UserChanges) {
+      if (!isUuid(id)) return null;
+      const [row] = await db
+        .update(users)
+        .set({ ...changes, updatedAt: sql`now()` })
+        .where(eq(users.id, id))
+        .returning();
+      return row ? toUser(row) : null;
+    },
+
+    async delete(id: string) {
+      if (!isUuid(id)) return false;
+      const rows = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+      return rows.length > 0;
+    },
+
+    async list({ emailContains, afterId, limit }: UserListQuery) {
+      if (afterId !== undefined && !isUuid(afterId)) return [];
+      const rows = await db
+        .select()
+        .from(users)
+        .where(
+          and(
+            emailContains ? ilike(users.email, `%${escapeLikePattern(emailContains.toLowerCase())}%`) : undefined,
+            afterId ? gt(users.id, afterId) : undefined,
+          ),
+        )
+        .orderBy(asc(users.id))
+        .limit(limit);
+      return rows.map(toUser);
+    },
   };
+}
+
+/** A search term is text, not a pattern: `%`, `_` and `\\` match themselves. */
+function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 function toUser(row: UserRow): User {

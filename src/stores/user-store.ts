@@ -21,6 +21,20 @@ export interface NewUser {
   passwordHash: string;
 }
 
+export interface UserListQuery {
+  /** Case-insensitive substring of the email. */
+  emailContains?: string;
+  /** Only users whose id sorts after this one (ids are UUIDv7: creation order). */
+  afterId?: string;
+  limit: number;
+}
+
+export interface UserChanges {
+  name?: string | null;
+  roles?: string[];
+  disabledAt?: Date | null;
+}
+
 export interface UserStore {
   /** Inserts the user; returns null, without throwing, when the email is taken (in any case). */
   create(user: NewUser): Promise<User | null>;
@@ -28,6 +42,14 @@ export interface UserStore {
   findByEmail(email: string): Promise<UserWithPasswordHash | null>;
   /** Null when absent. */
   findById(id: string): Promise<User | null>;
+  /** Like findById, with the password hash, for re-checking a password. */
+  findByIdWithPasswordHash(id: string): Promise<UserWithPasswordHash | null>;
   /** Replaces the stored hash (the upgrade of a weaker hash at login, a password change). */
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** Applies the changes given and bumps updated_at; null when the user does not exist. */
+  update(id: string, changes: UserChanges): Promise<User | null>;
+  /** Deletes the user (their events and SQL sessions go with them); whether it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Users in id order (= creation order), so a cursor never skips or repeats while users are added. */
+  list(query: UserListQuery): Promise<User[]>;
 }

@@ -479,9 +479,19 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
       it("publishes an OpenAPI 3.1 document of every endpoint, with the Bearer scheme and problem bodies", async () => {
         const doc = (await request("GET", "/doc")).body;
         expect(doc.openapi).toBe("3.1.0");
-        for (const path of ["/register", "/login", "/me", "/refresh", "/logout", "/healthz", "/readyz", "/.well-known/jwks.json"]) {
+        for (const path of [
+          "/register", "/login", "/me", "/refresh", "/logout", "/healthz", "/readyz", "/.well-known/jwks.json",
+          "/sessions", "/sessions/{id}", "/me/password", "/me/events", "/admin/users", "/admin/users/{id}", "/admin/users/{id}/sessions",
+        ]) {
           expect(doc.paths[path], path).toBeDefined();
         }
+        expect(Object.keys(doc.paths["/me"]).sort()).toEqual(["delete", "get", "patch"]);
+        for (const [path, method] of [["/admin/users", "get"], ["/admin/users/{id}", "patch"], ["/sessions/{id}", "delete"]] as const) {
+          const operation = doc.paths[path][method];
+          expect(operation.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+          expect(operation.responses["401"], `${method} ${path}`).toBeDefined();
+        }
+        expect(doc.paths["/admin/users/{id}"].patch.responses["403"]).toBeDefined();
         expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
         expect(doc.paths["/me"].get.security).toEqual([{ bearerAuth: [] }]);
         expect(doc.paths["/register"].post.responses["409"].content["application/problem+json"]).toBeDefined();

@@ -398,6 +398,30 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe("findByToken", () => {
+      it("finds the live session by its current or previous token and changes nothing", async () => {
+        const s = await newSession();
+        const first = await rotate(s.id, s.token, s.now);
+        const current = await store().get(s.id, s.now);
+        expect(await store().findByToken(s.id, first.next.hash, s.now)).toEqual(current);
+        expect(await store().findByToken(s.id, s.tokenHash, s.now)).toEqual(current);
+        expect(await store().get(s.id, s.now)).toEqual(current);
+      });
+
+      it("finds nothing for a spent, unknown or foreign token, or an expired session", async () => {
+        const s = await newSession();
+        const first = await rotate(s.id, s.token, s.now);
+        const second = await rotate(s.id, first.next.token, s.now);
+        expect(second.result.outcome).toBe("rotated");
+        expect(await store().findByToken(s.id, s.tokenHash, s.now)).toBeNull();
+        expect(await store().findByToken(s.id, await hashRefreshToken(createRefreshToken(s.id)), s.now)).toBeNull();
+        const other = await newSession({ userId: s.userId });
+        expect(await store().findByToken(s.id, other.tokenHash, s.now)).toBeNull();
+        expect(await store().findByToken("not-a-session-id", other.tokenHash, s.now)).toBeNull();
+        expect(await store().findByToken(other.id, other.tokenHash, at(other.now, (IDLE_TTL_SECONDS + 1) * 1000))).toBeNull();
+      });
+    });
+
     describe("revoke", () => {
       it("revokes once and reports whether the session existed", async () => {
         const s = await newSession();

@@ -1,5 +1,7 @@
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
+import type { Context } from "hono";
+import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { createApp, type App } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
@@ -7,7 +9,10 @@ import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk, ty
 import { createArgon2idHasher, type PasswordHasher } from "../../src/crypto/password.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
 import type { AppDeps } from "../../src/deps.js";
+import { createRedisLoginThrottleStore } from "../../src/stores/redis-login-throttle-store.js";
+import { createRedisRateLimitStore } from "../../src/stores/redis-rate-limit-store.js";
 import { createRedisSessionStore } from "../../src/stores/redis-session-store.js";
+import { createSqlSecurityEventStore } from "../../src/stores/sql-security-event-store.js";
 import { createSqlSessionStore } from "../../src/stores/sql-session-store.js";
 import { createSqlUserStore } from "../../src/stores/sql-user-store.js";
 import type { SessionStore } from "../../src/stores/session-store.js";
@@ -37,7 +42,20 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   hasher?: PasswordHasher;
   logger?: Logger;
+  /** The peer address the runtime would report; 127.0.0.1 by default. */
+  remoteAddress?: (c: Context) => string | undefined;
 }
+
+/**
+ * Rate limits and login throttling far above what any test sends, so that they stay in the path of
+ * every request without refusing one; the security tests set their own.
+ */
+export const GENEROUS_LIMITS_ENV: Record<string, string> = {
+  RATE_LIMIT_REGISTER: "1000000/1h",
+  RATE_LIMIT_LOGIN: "1000000/1h",
+  RATE_LIMIT_REFRESH: "1000000/1h",
+  LOGIN_THROTTLE: "1000/15m",
+};
 
 export interface TestApp {
   app: App;
@@ -48,22 +66,31 @@ export interface TestApp {
   signingKeys: SigningKeys;
   accessTokens: AccessTokens;
   deps: AppDeps;
+  /** The Redis client and this app's key prefix, for the postgres+redis backend. */
+  redis?: { client: Redis; keyPrefix: string };
   cleanup(): Promise<void>;
 }
 
 /** A whole app over real storage: fresh PGlite, a fresh PostgreSQL database, a fresh Redis prefix. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const backend = options.backend ?? "pglite";
-  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...options.env });
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...GENEROUS_LIMITS_ENV, ...options.env });
   const cleanups: Array<() => Promise<void>> = [];
 
   const db = backend === "pglite" ? await createTestPglite() : await createTestPostgres();
   cleanups.push(db.cleanup);
   let sessions: SessionStore;
+  let redisInfo: TestApp["redis"];
+  let counters: Pick<AppDeps, "rateLimitStore" | "loginThrottleStore"> = {};
   if (backend === "postgres+redis") {
     const redis = await createTestRedis();
     cleanups.push(redis.cleanup);
     sessions = createRedisSessionStore({ client: redis.value, keyPrefix: redis.keyPrefix });
+    redisInfo = { client: redis.value, keyPrefix: redis.keyPrefix };
+    counters = {
+      rateLimitStore: (limit) => createRedisRateLimitStore({ client: redis.value, keyPrefix: `${redis.keyPrefix}rate-limit:${limit}:` }),
+      loginThrottleStore: createRedisLoginThrottleStore({ client: redis.value, keyPrefix: `${redis.keyPrefix}login-throttle:` }),
+    };
   } else {
     sessions = createSqlSessionStore({ db: db.value.db });
   }
@@ -83,11 +110,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logger: options.logger ?? pino({ level: "silent" }),
     users: createSqlUserStore({ db: db.value.db }),
     sessions,
+    events: createSqlSecurityEventStore({ db: db.value.db }),
     hasher,
     accessTokens,
     readinessChecks: [{ name: "database", check: () => db.value.ping() }, { name: "sessions", check: () => sessions.ping() }],
     clock,
-    remoteAddress: () => "127.0.0.1",
+    remoteAddress: options.remoteAddress ?? (() => "127.0.0.1"),
+    ...counters,
   };
   return {
     app: createApp(deps),
@@ -98,6 +127,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     signingKeys,
     accessTokens,
     deps,
+    redis: redisInfo,
     async cleanup() {
       for (const cleanup of cleanups.reverse()) await cleanup();
     },

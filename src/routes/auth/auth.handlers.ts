@@ -1,18 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../deps.js";
-import { clientIp } from "../../lib/client-ip.js";
-import type { ClientInfo } from "../../services/auth-service.js";
+import { clientInfo } from "../../lib/client-info.js";
 import type { LoginRoute, LogoutRoute, MeRoute, RefreshRoute, RegisterRoute } from "./auth.routes.js";
 import { toTokenPairBody, toUserBody } from "./auth.schemas.js";
-
-const MAX_USER_AGENT_LENGTH = 512;
-
-function clientInfo(c: Context<AppEnv>): ClientInfo {
-  const { remoteAddress, config } = c.var.services;
-  const userAgent = c.req.header("user-agent")?.slice(0, MAX_USER_AGENT_LENGTH) ?? null;
-  return { userAgent, ip: clientIp(c, remoteAddress(c), config.http.trustProxyHops) ?? null };
-}
 
 function noStore(c: Context<AppEnv>): void {
   c.header("cache-control", "no-store");
@@ -21,7 +12,7 @@ function noStore(c: Context<AppEnv>): void {
 
 export const register: RouteHandler<RegisterRoute, AppEnv> = async (c) => {
   const { email, password, name } = c.req.valid("json");
-  const user = await c.var.services.auth.register({ email, password, name: name ?? null });
+  const user = await c.var.services.auth.register({ email, password, name: name ?? null, ...clientInfo(c) });
   return c.json(toUserBody(user), 201);
 };
 
@@ -39,13 +30,13 @@ export const me: RouteHandler<MeRoute, AppEnv> = async (c) => {
 
 export const refresh: RouteHandler<RefreshRoute, AppEnv> = async (c) => {
   const { refresh_token } = c.req.valid("json");
-  const pair = await c.var.services.auth.refresh({ refreshToken: refresh_token });
+  const pair = await c.var.services.auth.refresh({ refreshToken: refresh_token, ...clientInfo(c) });
   noStore(c);
   return c.json(toTokenPairBody(pair), 200);
 };
 
 export const logout: RouteHandler<LogoutRoute, AppEnv> = async (c) => {
-  const { refresh_token } = c.req.valid("json");
-  await c.var.services.auth.logout({ refreshToken: refresh_token });
+  const { refresh_token, scope } = c.req.valid("json");
+  await c.var.services.auth.logout({ refreshToken: refresh_token, scope, ...clientInfo(c) });
   return c.body(null, 204);
 };

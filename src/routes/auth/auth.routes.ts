@@ -10,6 +10,7 @@ import {
 import { requireAuth } from "../../middleware/require-auth.js";
 import {
   LoginBodySchema,
+  LogoutBodySchema,
   RefreshTokenBodySchema,
   RegisterBodySchema,
   TokenPairSchema,
@@ -91,9 +92,10 @@ export const logout = createRoute({
   path: "/logout",
   operationId: "logout",
   tags,
-  summary: "Revoke the session of a refresh token",
-  description: "Answers 204 also for an unknown or already revoked token, so it reveals nothing.",
-  request: { body: jsonBody(RefreshTokenBodySchema) },
+  summary: "Revoke the session of a refresh token (or the user's other sessions, or all of them)",
+  description:
+    "Answers 204 also for an unknown or already revoked token, so it reveals nothing. Revoked sessions' access tokens stop working at this service at once.",
+  request: { body: jsonBody(LogoutBodySchema) },
   responses: {
     204: { description: "The session is revoked (or never existed)" },
     ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", ...DEPENDENCY_PROBLEMS),

@@ -52,6 +52,15 @@ export const RefreshTokenBodySchema = z
   })
   .openapi("RefreshRequest");
 
+export const LogoutBodySchema = RefreshTokenBodySchema.extend({
+  scope: z
+    .enum(["session", "others", "all"], { error: 'must be "session", "others" or "all"' })
+    .default("session")
+    .openapi({
+      description: "session: this token's session; others: every other session of its user; all: every session of its user",
+    }),
+}).openapi("LogoutRequest");
+
 export const UserSchema = z
   .object({
     id: z.uuid(),

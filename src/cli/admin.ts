@@ -1,0 +1,63 @@
+import { uuidv7 } from "uuidv7";
+import { loadConfigOrExit, openDatabase } from "../bootstrap.js";
+import { MIGRATIONS_FOLDER } from "../db/database.js";
+import { RoleSchema } from "../routes/admin/admin.schemas.js";
+import { createSqlSecurityEventStore } from "../stores/sql-security-event-store.js";
+import { createSqlUserStore } from "../stores/sql-user-store.js";
+
+/**
+ * `npm run admin -- grant <email> [role]` / `revoke <email> [role]` (role defaults to admin): the
+ * bootstrap of the first admin, from a shell on the database's side, never over HTTP. Works on the
+ * configured database, PostgreSQL or the embedded one (stop the service first: PGlite has one owner).
+ * Takes effect with the user's next access token.
+ */
+const USAGE = "usage: admin grant|revoke <email> [role]   (role defaults to admin)";
+
+async function main(argv: string[]): Promise<number> {
+  const [command, rawEmail, rawRole = "admin"] = argv;
+  if ((command !== "grant" && command !== "revoke") || !rawEmail) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const role = RoleSchema.safeParse(rawRole);
+  if (!role.success) {
+    process.stderr.write(`admin: role ${role.error.issues[0]?.message}\n`);
+    return 2;
+  }
+  const email = rawEmail.trim().toLowerCase();
+
+  const config = loadConfigOrExit(process.env, { requireSigningKey: false });
+  const database = await openDatabase(config);
+  try {
+    if (config.database.migrateOnStart) await database.migrate(MIGRATIONS_FOLDER);
+    const users = createSqlUserStore({ db: database.db });
+    const user = await users.findByEmail(email);
+    if (!user) {
+      process.stderr.write(`admin: no user with email ${email}\n`);
+      return 1;
+    }
+    const roles = command === "grant" ? [...new Set([...user.roles, role.data])] : user.roles.filter((r) => r !== role.data);
+    if (roles.length === 0) {
+      process.stderr.write("admin: a user keeps at least one role\n");
+      return 1;
+    }
+    await users.update(user.id, { roles });
+    await createSqlSecurityEventStore({ db: database.db }).record({
+      id: uuidv7(),
+      userId: user.id,
+      type: "roles_changed",
+      occurredAt: new Date(),
+      ip: null,
+      userAgent: null,
+      sessionId: null,
+      actorId: null,
+      details: { from: user.roles, to: roles, via: "cli" },
+    });
+    process.stdout.write(`${email}: roles ${roles.join(", ")} (effective from the next access token)\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,105 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../lib/openapi.js";
+import { requireAuth } from "../../middleware/require-auth.js";
+import { UserSchema } from "../auth/auth.schemas.js";
+import {
+  ChangePasswordBodySchema,
+  DeleteAccountBodySchema,
+  EventsQuerySchema,
+  SecurityEventSchema,
+  SessionIdParamsSchema,
+  SessionSchema,
+  UpdateProfileBodySchema,
+} from "./account.schemas.js";
+
+export const listSessions = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth()] as const,
+  method: "get",
+  path: "/sessions",
+  operationId: "listSessions",
+  tags: ["Sessions"],
+  summary: "The caller's live sessions, newest first",
+  responses: {
+    200: jsonContent(z.array(SessionSchema), "Live sessions; `current` marks the one of this access token"),
+    ...problemResponses("INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const revokeSession = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth()] as const,
+  method: "delete",
+  path: "/sessions/{id}",
+  operationId: "revokeSession",
+  tags: ["Sessions"],
+  summary: "End one of the caller's sessions",
+  description: "Its refresh token and access tokens stop working here at once. Another user's session id gets 404, like an unknown one.",
+  request: { params: SessionIdParamsSchema },
+  responses: {
+    204: { description: "The session is ended" },
+    ...problemResponses("INVALID_TOKEN", "NOT_FOUND", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const updateMe = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth()] as const,
+  method: "patch",
+  path: "/me",
+  operationId: "updateMe",
+  tags: ["Account"],
+  summary: "Change the caller's profile (name)",
+  request: { body: jsonBody(UpdateProfileBodySchema) },
+  responses: {
+    200: jsonContent(UserSchema, "The updated user"),
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const changePassword = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth()] as const,
+  method: "post",
+  path: "/me/password",
+  operationId: "changePassword",
+  tags: ["Account"],
+  summary: "Change the caller's password",
+  description: "Needs the current password. Every other session of the user ends; the current one is kept.",
+  request: { body: jsonBody(ChangePasswordBodySchema) },
+  responses: {
+    204: { description: "Changed" },
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const deleteMe = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth()] as const,
+  method: "delete",
+  path: "/me",
+  operationId: "deleteMe",
+  tags: ["Account"],
+  summary: "Delete the caller's account",
+  description: "Needs the password. The account, all its sessions and its security events are removed.",
+  request: { body: jsonBody(DeleteAccountBodySchema) },
+  responses: {
+    204: { description: "Deleted" },
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const listEvents = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth()] as const,
+  method: "get",
+  path: "/me/events",
+  operationId: "listMyEvents",
+  tags: ["Account"],
+  summary: "The caller's recent security events, newest first",
+  request: { query: EventsQuerySchema },
+  responses: {
+    200: jsonContent(z.object({ items: z.array(SecurityEventSchema) }).openapi("SecurityEventList"), "Recent events"),
+    ...problemResponses("VALIDATION_FAILED", "INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
+  },
+});

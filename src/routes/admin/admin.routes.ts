@@ -1,0 +1,82 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../lib/openapi.js";
+import { requireAuth } from "../../middleware/require-auth.js";
+import { requireRole } from "../../middleware/require-role.js";
+import {
+  AdminUserDetailSchema,
+  AdminUserSchema,
+  ListUsersQuerySchema,
+  UpdateUserBodySchema,
+  UserIdParamsSchema,
+} from "./admin.schemas.js";
+
+const tags = ["Admin"];
+const description = "Needs the `admin` role in the access token (roles change with the next token).";
+const AUTH_PROBLEMS = ["INVALID_TOKEN", "INSUFFICIENT_ROLE"] as const;
+
+export const listUsers = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  method: "get",
+  path: "/admin/users",
+  operationId: "adminListUsers",
+  tags,
+  summary: "List users in creation order, optionally by part of the email",
+  description: `${description} Pages never skip or repeat a user, also while users are being added.`,
+  request: { query: ListUsersQuerySchema },
+  responses: {
+    200: jsonContent(
+      z.object({ items: z.array(AdminUserSchema), next_cursor: z.string().nullable() }).openapi("AdminUserPage"),
+      "A page of users; next_cursor is null on the last page",
+    ),
+    ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const getUser = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  method: "get",
+  path: "/admin/users/{id}",
+  operationId: "adminGetUser",
+  tags,
+  summary: "One user, with disabled_at and the number of live sessions",
+  description,
+  request: { params: UserIdParamsSchema },
+  responses: {
+    200: jsonContent(AdminUserDetailSchema, "The user"),
+    ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, "NOT_FOUND", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const updateUser = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  method: "patch",
+  path: "/admin/users/{id}",
+  operationId: "adminUpdateUser",
+  tags,
+  summary: "Change a user's roles, or disable or enable the account",
+  description: `${description} Disabling ends every session of the user at once. Admins cannot disable themselves or drop their own admin role (409).`,
+  request: { params: UserIdParamsSchema, body: jsonBody(UpdateUserBodySchema) },
+  responses: {
+    200: jsonContent(AdminUserSchema, "The updated user"),
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", ...AUTH_PROBLEMS, "NOT_FOUND", "CONFLICT", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const revokeUserSessions = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  method: "delete",
+  path: "/admin/users/{id}/sessions",
+  operationId: "adminRevokeUserSessions",
+  tags,
+  summary: "End every session of a user",
+  description,
+  request: { params: UserIdParamsSchema },
+  responses: {
+    204: { description: "Every session of the user is ended" },
+    ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, "NOT_FOUND", ...DEPENDENCY_PROBLEMS),
+  },
+});

@@ -1,0 +1,74 @@
+import { z } from "@hono/zod-openapi";
+import { fromBase64Url, toBase64Url } from "../../crypto/encoding.js";
+import { isUuid } from "../../lib/uuid.js";
+import type { User } from "../../stores/user-store.js";
+import { UserSchema, toUserBody } from "../auth/auth.schemas.js";
+
+export const RoleSchema = z
+  .string({ error: "must be a string" })
+  .regex(/^[a-z][a-z0-9_:-]{0,63}$/, "must be 1-64 lower-case letters, digits, _ : or -, starting with a letter");
+
+export const AdminUserSchema = UserSchema.extend({
+  disabled_at: z.iso.datetime().nullable(),
+}).openapi("AdminUser");
+
+export const AdminUserDetailSchema = AdminUserSchema.extend({
+  session_count: z.number().int().openapi({ description: "Live sessions" }),
+}).openapi("AdminUserDetail");
+
+/** Cursors are opaque to clients: base64url of the last id seen. */
+export function encodeCursor(afterId: string): string {
+  return toBase64Url(new TextEncoder().encode(afterId));
+}
+
+function decodeCursor(cursor: string): string | null {
+  const bytes = fromBase64Url(cursor);
+  const id = bytes ? new TextDecoder().decode(bytes) : "";
+  return isUuid(id) ? id : null;
+}
+
+export const ListUsersQuerySchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(254, "must be at most 254 characters")
+    .optional()
+    .openapi({ param: { name: "email", in: "query" }, description: "Case-insensitive part of the email" }),
+  cursor: z
+    .string()
+    .max(128, "is not a cursor from this API")
+    .transform((cursor, ctx) => {
+      const id = decodeCursor(cursor);
+      if (!id) {
+        ctx.addIssue({ code: "custom", message: "is not a cursor from this API" });
+        return z.NEVER;
+      }
+      return id;
+    })
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" }, type: "string", description: "`next_cursor` of the previous page" }),
+  limit: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(100, "must be at most 100")
+    .default(50)
+    .openapi({ param: { name: "limit", in: "query" }, example: 50 }),
+});
+
+export const UserIdParamsSchema = z.object({
+  id: z.uuid({ error: "must be a user id (UUID)" }).openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const UpdateUserBodySchema = z
+  .object({
+    roles: z.array(RoleSchema).min(1, "must hold at least one role").max(20, "must hold at most 20 roles").optional(),
+    disabled: z.boolean({ error: "must be true or false" }).optional(),
+  })
+  .refine((body) => body.roles !== undefined || body.disabled !== undefined, "give roles, disabled or both")
+  .openapi("UpdateUserRequest");
+
+export function toAdminUserBody(user: User): z.infer<typeof AdminUserSchema> {
+  return { ...toUserBody(user), disabled_at: user.disabledAt?.toISOString() ?? null };
+}

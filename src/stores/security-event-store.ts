@@ -1,0 +1,39 @@
+/** What happened to an account. Never carries a password, a hash or a token. */
+export const SECURITY_EVENT_TYPES = [
+  "registered",
+  "login_succeeded",
+  "login_failed",
+  "refreshed",
+  "refresh_token_reused",
+  "logged_out",
+  "session_revoked",
+  "password_changed",
+  "roles_changed",
+  "account_disabled",
+  "account_enabled",
+  "sessions_revoked_by_admin",
+] as const;
+
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+
+export interface SecurityEvent {
+  id: string;
+  userId: string;
+  type: SecurityEventType;
+  occurredAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+  /** The admin who acted, for admin actions. */
+  actorId: string | null;
+  /** Small, non-secret facts (e.g. the new roles, how many sessions ended). */
+  details: Record<string, unknown> | null;
+}
+
+export interface SecurityEventStore {
+  record(event: SecurityEvent): Promise<void>;
+  /** The user's events, newest first. */
+  listByUser(userId: string, limit: number): Promise<SecurityEvent[]>;
+  /** Deletes every event that occurred before `cutoff`; returns how many. */
+  pruneBefore(cutoff: Date): Promise<number>;
+}

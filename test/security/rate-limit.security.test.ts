@@ -1,0 +1,294 @@
+import { MemoryStore, type Store } from "hono-rate-limiter";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
+import { rateLimitKeyOfIp } from "../../src/lib/ip-key.js";
+import { createRedisRateLimitStore } from "../../src/stores/redis-rate-limit-store.js";
+import { createTestRedis, testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
+import { createTestApp, inProcessClient, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
+import { expectProblem, PASSWORD, scanAll, uniqueEmail } from "./support.js";
+
+/**
+ * Per-client-IP rate limits on POST /register, /login and /refresh (hono-rate-limiter), on each
+ * backend: in process without Redis, in Redis with it. The peer address comes from a test header,
+ * so each test is a client of its own and tests never share a bucket.
+ */
+const LIMITS = { RATE_LIMIT_REGISTER: "2/1m", RATE_LIMIT_LOGIN: "3/1m", RATE_LIMIT_REFRESH: "2/1m" };
+const QUOTA = { "/register": 2, "/login": 3, "/refresh": 2 } as const;
+const WINDOW_SECONDS = 60;
+
+let peerCounter = 0;
+/** A fresh client address, in TEST-NET-3 so it can be nothing real. */
+function freshPeer(): string {
+  peerCounter++;
+  return `203.0.${Math.floor(peerCounter / 250) % 250}.${(peerCounter % 250) + 1}`;
+}
+
+/** A request body each route accepts far enough to reach its rule (the limit counts them all). */
+function bodyFor(path: keyof typeof QUOTA): unknown {
+  if (path === "/register") return { email: uniqueEmail("rl"), password: PASSWORD };
+  if (path === "/login") return { email: uniqueEmail("rl-ghost"), password: PASSWORD };
+  return { refresh_token: "not-a-refresh-token" };
+}
+
+const RATE_LIMIT_VALUE = /^"(?<name>[a-z-]+)";r=(?<r>\d+);t=(?<t>\d+)$/;
+
+function describeRateLimits(backend: BackendName) {
+  describe(`per-IP rate limits (${backend === "pglite" ? "in process" : "in Redis"})`, () => {
+    let testApp: TestApp;
+    let client: TestClient;
+    beforeAll(async () => {
+      testApp = await createTestApp({ backend, env: LIMITS, remoteAddress: (c) => c.req.header("x-test-peer") });
+      client = inProcessClient(testApp.app);
+    });
+    afterAll(async () => {
+      await testApp?.cleanup();
+    });
+    const post = (path: string, json: unknown, peer: string, headers: Record<string, string> = {}) =>
+      client.request("POST", path, { json, headers: { "x-test-peer": peer, ...headers } });
+
+    it.each(Object.keys(QUOTA) as Array<keyof typeof QUOTA>)(
+      "POST %s: the RateLimit headers count down, then a 429 problem with Retry-After",
+      async (path) => {
+        const peer = freshPeer();
+        const name = path.slice(1);
+        const quota = QUOTA[path];
+        for (let sent = 1; sent <= quota; sent++) {
+          const response = await post(path, bodyFor(path), peer);
+          expect(response.status).toBeLessThan(429);
+          expect(response.headers.get("ratelimit-policy")).toBe(`"${name}";q=${quota};w=${WINDOW_SECONDS}`);
+          const value = RATE_LIMIT_VALUE.exec(response.headers.get("ratelimit") ?? "");
+          expect(value?.groups).toMatchObject({ name, r: String(quota - sent) });
+          expect(Number(value!.groups!.t)).toBeGreaterThan(0);
+          expect(Number(value!.groups!.t)).toBeLessThanOrEqual(WINDOW_SECONDS);
+        }
+        const limited = await post(path, bodyFor(path), peer);
+        expectProblem(limited, 429, "RATE_LIMITED");
+        const retryAfter = Number(limited.headers.get("retry-after"));
+        expect(Number.isInteger(retryAfter)).toBe(true);
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+        expect(limited.headers.get("ratelimit-policy")).toBe(`"${name}";q=${quota};w=${WINDOW_SECONDS}`);
+        expect(limited.headers.get("ratelimit")).toBe(`"${name}";r=0;t=${retryAfter}`);
+        expect(limited.text).not.toContain(peer);
+        // The secure headers and the request id are there as on every answer.
+        expect(limited.headers.get("x-content-type-options")).toBe("nosniff");
+        expect(limited.headers.get("x-request-id")).toBeTruthy();
+      },
+    );
+
+    it("refuses even the right password once the address is over its login limit", async () => {
+      const peer = freshPeer();
+      const email = uniqueEmail("rl-real");
+      expect((await post("/register", { email, password: PASSWORD }, peer)).status).toBe(201);
+      for (let i = 0; i < QUOTA["/login"]; i++) expect((await post("/login", { email, password: "wrong password" }, peer)).status).toBe(401);
+      expectProblem(await post("/login", { email, password: PASSWORD }, peer), 429, "RATE_LIMITED");
+      // Another address logs in.
+      expect((await post("/login", { email, password: PASSWORD }, freshPeer())).status).toBe(200);
+    });
+
+    it("counts each address on its own, and the limits of the three routes apart", async () => {
+      const [first, second] = [freshPeer(), freshPeer()];
+      for (let i = 0; i < QUOTA["/login"]; i++) await post("/login", bodyFor("/login"), first);
+      expect((await post("/login", bodyFor("/login"), first)).status).toBe(429);
+      expect((await post("/login", bodyFor("/login"), second)).status).toBe(401);
+      expect((await post("/register", bodyFor("/register"), first)).status).toBe(201);
+      expect((await post("/refresh", bodyFor("/refresh"), first)).status).toBe(401);
+    });
+
+    it("limits only the three routes: /logout, /me and /healthz carry no RateLimit headers and are never refused", async () => {
+      const peer = freshPeer();
+      for (let i = 0; i < 6; i++) {
+        const logout = await post("/logout", { refresh_token: "x" }, peer);
+        expect(logout.status).toBe(204);
+        expect(logout.headers.get("ratelimit")).toBeNull();
+        expect((await client.request("GET", "/healthz", { headers: { "x-test-peer": peer } })).headers.get("ratelimit-policy")).toBeNull();
+      }
+    });
+
+    it("with TRUST_PROXY=0 (the default) X-Forwarded-For is ignored: inventing one does not reset the limit", async () => {
+      const peer = freshPeer();
+      for (let i = 0; i < QUOTA["/login"]; i++) await post("/login", bodyFor("/login"), peer, { "x-forwarded-for": `198.51.100.${i + 1}` });
+      for (const forwarded of ["198.51.100.77", "10.0.0.1, 198.51.100.78", "garbage"]) {
+        expect((await post("/login", bodyFor("/login"), peer, { "x-forwarded-for": forwarded })).status).toBe(429);
+      }
+    });
+
+    it("counts concurrent requests exactly: of 12 at once, the quota passes and the rest get 429", async () => {
+      const peer = freshPeer();
+      const responses = await Promise.all(Array.from({ length: 12 }, () => post("/login", bodyFor("/login"), peer)));
+      const statuses = responses.map((response) => response.status);
+      expect(statuses.filter((status) => status === 401)).toHaveLength(QUOTA["/login"]);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(12 - QUOTA["/login"]);
+    });
+
+    it("shares one limit between two instances of the service on one store (Redis) or keeps it per process (memory)", async () => {
+      // A second app over the same dependencies: with Redis it is another instance sharing the
+      // counters; without, a second process, whose in-memory counters are its own.
+      const other = inProcessClient(createApp(testApp.deps));
+      const peer = freshPeer();
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const via = i % 2 === 0 ? client : other;
+        statuses.push((await via.request("POST", "/login", { json: bodyFor("/login"), headers: { "x-test-peer": peer } })).status);
+      }
+      expect(statuses).toEqual(backend === "postgres+redis" ? [401, 401, 401, 429] : [401, 401, 401, 401]);
+    });
+  });
+}
+
+describeRateLimits("pglite");
+describe.runIf(Boolean(testDatabaseUrl && testRedisUrl))("with TEST_DATABASE_URL and TEST_REDIS_URL", () => {
+  describeRateLimits("postgres+redis");
+});
+
+describe("client address behind trusted proxies (TRUST_PROXY=1)", () => {
+  let testApp: TestApp;
+  let client: TestClient;
+  beforeAll(async () => {
+    testApp = await createTestApp({ env: { ...LIMITS, TRUST_PROXY: "1" }, remoteAddress: () => "192.0.2.10" });
+    client = inProcessClient(testApp.app);
+  });
+  afterAll(async () => {
+    await testApp?.cleanup();
+  });
+  const login = (forwarded?: string) =>
+    client.request("POST", "/login", { json: bodyFor("/login"), headers: forwarded === undefined ? {} : { "x-forwarded-for": forwarded } });
+
+  it("takes the entry our proxy appended (the last): a client cannot escape by prepending others", async () => {
+    const client1 = freshPeer();
+    for (let i = 0; i < QUOTA["/login"]; i++) expect((await login(`10.9.9.${i}, ${client1}`)).status).toBe(401);
+    expect((await login(client1)).status).toBe(429);
+    expect((await login(`1.1.1.1, 2.2.2.2, ${client1}`)).status).toBe(429);
+    expect((await login(freshPeer())).status).toBe(401);
+  });
+
+  it("falls back to the peer address on malformed headers, and never errs", async () => {
+    const statuses: number[] = [];
+    for (const forwarded of ["", "garbage", ", , ,", "999.1.1.1", "1.2.3.4.5", ":::::zz", "\u00e91.2.3.4\u00ff", "1".repeat(5000), Array(400).fill("10.0.0.1").join(",")]) {
+      statuses.push((await login(forwarded)).status);
+    }
+    // All of them landed in the peer's bucket (192.0.2.10): three 401s, then 429s.
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429]);
+    // The peer's bucket is full; a well-formed forwarded address is another client.
+    expect((await login(freshPeer())).status).toBe(401);
+  });
+});
+
+describe("rate-limit buckets of addresses", () => {
+  it.each([
+    ["192.0.2.1", "192.0.2.1"],
+    ["::ffff:192.0.2.1", "192.0.2.1"],
+    ["::FFFF:c000:0201", "192.0.2.1"],
+    ["2001:db8:1:2::1", "2001:db8:1:2::/64"],
+    ["2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"],
+    ["2001:0db8:0001:0002:0000:0000:0000:0001", "2001:db8:1:2::/64"],
+    ["fe80::1%eth0", "fe80:0:0:0::/64"],
+    ["::1", "0:0:0:0::/64"],
+    ["64:ff9b::192.0.2.1", "64:ff9b:0:0::/64"],
+    [undefined, "unknown"],
+    ["", "unknown"],
+    ["not an address", "not an address"],
+    ["1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8:9"],
+  ])("%s → %s", (address, bucket) => {
+    expect(rateLimitKeyOfIp(address)).toBe(bucket);
+  });
+
+  it("gives one IPv6 /64 one bucket, and the next /64 another", () => {
+    expect(rateLimitKeyOfIp("2001:db8:0:1::1")).toBe(rateLimitKeyOfIp("2001:db8:0:1:ffff:ffff:ffff:ffff"));
+    expect(rateLimitKeyOfIp("2001:db8:0:1::1")).not.toBe(rateLimitKeyOfIp("2001:db8:0:2::1"));
+  });
+});
+
+describe("limits set to off", () => {
+  it("RATE_LIMIT_LOGIN=off: no headers and no 429, however many requests", async () => {
+    const testApp = await createTestApp({ env: { RATE_LIMIT_LOGIN: "off", RATE_LIMIT_REGISTER: "0" } });
+    try {
+      const client = inProcessClient(testApp.app);
+      for (let i = 0; i < 25; i++) {
+        const response = await client.request("POST", "/login", { json: bodyFor("/login") });
+        expect(response.status).toBe(401);
+        expect(response.headers.get("ratelimit")).toBeNull();
+      }
+      expect((await client.request("POST", "/register", { json: bodyFor("/register") })).headers.get("ratelimit")).toBeNull();
+      expect((await client.request("POST", "/refresh", { json: bodyFor("/refresh") })).headers.get("ratelimit")).not.toBeNull();
+    } finally {
+      await testApp.cleanup();
+    }
+  });
+});
+
+/** The hono-rate-limiter Store semantics the middleware relies on, for both stores it uses. */
+function describeRateLimitStore(name: string, make: () => Promise<{ store: Store; cleanup(): Promise<void> }>) {
+  describe(`rate-limit store: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await make());
+      store.init?.({ windowMs: 60_000 } as Parameters<NonNullable<Store["init"]>>[0]);
+    });
+    afterAll(async () => {
+      await cleanup?.();
+    });
+
+    it("counts hits per key with the window's reset time", async () => {
+      const key = crypto.randomUUID();
+      const started = Date.now();
+      const first = await store.increment(key);
+      expect(first.totalHits).toBe(1);
+      expect(first.resetTime!.getTime()).toBeGreaterThan(started + 55_000);
+      expect(first.resetTime!.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
+      expect((await store.increment(key)).totalHits).toBe(2);
+      expect((await store.increment(crypto.randomUUID())).totalHits).toBe(1);
+    });
+
+    it("counts concurrent hits atomically", async () => {
+      const key = crypto.randomUUID();
+      // Read each count as the call returns it: MemoryStore hands back its live counter object.
+      const hits = async () => {
+        const counted = store.increment(key);
+        return counted instanceof Promise ? (await counted).totalHits : counted.totalHits;
+      };
+      const results = await Promise.all(Array.from({ length: 50 }, hits));
+      expect(results.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    });
+
+    it("decrements never below zero, and resetKey starts the count again", async () => {
+      const key = crypto.randomUUID();
+      await store.increment(key);
+      await store.decrement(key);
+      await store.decrement(key);
+      expect((await store.increment(key)).totalHits).toBe(1);
+      await store.resetKey(key);
+      expect((await store.increment(key)).totalHits).toBe(1);
+    });
+  });
+}
+
+describeRateLimitStore("hono-rate-limiter MemoryStore", async () => ({ store: new MemoryStore(), cleanup: async () => {} }));
+
+describe.runIf(Boolean(testRedisUrl))("with TEST_REDIS_URL", () => {
+  describeRateLimitStore("Redis", async () => {
+    const redis = await createTestRedis();
+    return { store: createRedisRateLimitStore({ client: redis.value, keyPrefix: `${redis.keyPrefix}rate-limit:test:` }), cleanup: redis.cleanup };
+  });
+
+  it("Redis: every counter lives under the configured prefix, with a TTL of at most one window", async () => {
+    const redis = await createTestRedis();
+    try {
+      const prefix = `${redis.keyPrefix}rate-limit:login:`;
+      const store = createRedisRateLimitStore({ client: redis.value, keyPrefix: prefix });
+      store.init?.({ windowMs: 60_000 } as Parameters<NonNullable<Store["init"]>>[0]);
+      for (const bucket of ["192.0.2.1", "2001:db8::/64", "192.0.2.1"]) await store.increment(bucket);
+      const keys = (await scanAll(redis.value, `${redis.keyPrefix}*`)).sort();
+      expect(keys).toEqual([`${prefix}192.0.2.1`, `${prefix}2001:db8::/64`]);
+      for (const key of keys) {
+        const ttl = await redis.value.pttl(key);
+        expect(ttl).toBeGreaterThan(50_000);
+        expect(ttl).toBeLessThanOrEqual(60_000);
+      }
+      expect(await redis.value.get(`${prefix}192.0.2.1`)).toBe("2");
+    } finally {
+      await redis.cleanup();
+    }
+  });
+});
