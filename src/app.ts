@@ -9,10 +9,12 @@ import { secureHeaders } from "hono/secure-headers";
 import { PasswordHasherBusyError } from "./crypto/password.js";
 import type { AppDeps, AppEnv, AppServices } from "./deps.js";
 import { isDependencyOutage } from "./lib/dependency-errors.js";
+import { loggableError } from "./lib/loggable-error.js";
 import { withLoginThrottle } from "./lib/login-throttle.js";
 import { ProblemError, type ProblemCode } from "./lib/problem.js";
 import { validationHook } from "./lib/validation.js";
 import { createAuthRateLimits } from "./middleware/rate-limit.js";
+import { createObservability } from "./observability/instrument.js";
 import { createAccountRouter } from "./routes/account/account.index.js";
 import { createAdminRouter } from "./routes/admin/admin.index.js";
 import { createAuthRouter } from "./routes/auth/auth.index.js";
@@ -70,11 +72,16 @@ function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
       headers: { "retry-after": RETRY_AFTER_UNAVAILABLE },
     });
   }
-  c.var.services.logger.error({ err: error, requestId: c.var.requestId }, "unhandled error");
+  // Never the error object itself: a driver error carries the query's values (loggable-error.ts).
+  c.var.services.logger.error({ err: loggableError(error), requestId: c.var.requestId }, "unhandled error");
   return new ProblemError("INTERNAL_ERROR");
 }
 
-export function createApp(deps: AppDeps) {
+export function createApp(appDeps: AppDeps) {
+  // Metrics always, spans too when a tracer is given: the stores and the hasher come back wrapped.
+  const observability = createObservability(appDeps);
+  const { metrics } = observability;
+  const deps = observability.deps;
   const clock = deps.clock ?? (() => new Date());
   const { users, sessions, events, hasher } = deps;
   const recordEvent = createSecurityEventRecorder({ store: events, logger: deps.logger, clock });
@@ -83,7 +90,7 @@ export function createApp(deps: AppDeps) {
     clock,
     remoteAddress: deps.remoteAddress ?? (() => undefined),
     recordEvent,
-    auth: createAuthService({ users, sessions, hasher, accessTokens: deps.accessTokens, lifetimes: deps.config.tokens, clock, recordEvent }),
+    auth: createAuthService({ users, sessions, hasher, accessTokens: deps.accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, onOutcome: metrics.onAuthOutcome }),
     account: createAccountService({ users, sessions, events, hasher, clock, recordEvent }),
     admin: createAdminService({ users, sessions, clock, recordEvent }),
   };
@@ -91,12 +98,15 @@ export function createApp(deps: AppDeps) {
   const { loginThrottle } = deps.config;
   services.auth = withLoginThrottle(
     services.auth,
-    loginThrottle ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger: deps.logger } : undefined,
+    loginThrottle
+      ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger: deps.logger, onRefused: () => metrics.onRateLimited("login-account", "/login") }
+      : undefined,
   );
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 128 }));
+  for (const middleware of observability.middleware) app.use(middleware);
   // hono's requestId sets its header before the handler runs, and an answer made by onError or
   // notFound replaces that response, header and all: set it again on whatever answer came out.
   app.use(async function requestIdOnEveryAnswer(c, next) {
@@ -119,6 +129,7 @@ export function createApp(deps: AppDeps) {
         status: c.res.status,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         userId: c.get("auth")?.userId,
+        traceId: c.get("traceId"),
       },
       "request",
     );
@@ -128,12 +139,13 @@ export function createApp(deps: AppDeps) {
   }
   app.use(bodyLimit({ maxSize: deps.config.http.bodyLimitBytes }));
   // Per-client-IP limits on POST /register, /login, /refresh, before their bodies are parsed.
-  for (const { path, middleware } of createAuthRateLimits(deps)) app.on("POST", path, middleware);
+  for (const { path, middleware } of createAuthRateLimits(deps, { onRejected: ({ name, path }) => metrics.onRateLimited(name, path) })) app.on("POST", path, middleware);
 
   app.route("/", createAuthRouter());
   app.route("/", createAccountRouter());
   app.route("/", createAdminRouter());
   app.route("/", createServiceRouter());
+  observability.mountMetricsEndpoint(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

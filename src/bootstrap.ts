@@ -1,8 +1,9 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Redis } from "ioredis";
-import { pino, type Logger } from "pino";
-import { ConfigError, loadConfig, type Config, type LoadConfigOptions } from "./config.js";
+import { Cluster, Redis } from "ioredis";
+import type { Logger } from "pino";
+import { Registry } from "prom-client";
+import { ConfigError, loadConfig, type Config, type LoadConfigOptions, type RedisClusterConfig } from "./config.js";
 import {
   createAccessTokens,
   createAsymmetricSigningKeys,
@@ -13,6 +14,8 @@ import {
 } from "./crypto/jwt.js";
 import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "./db/database.js";
 import type { AppDeps, ReadinessCheck } from "./deps.js";
+import { createLogger } from "./observability/logger.js";
+import { collectProcessMetrics } from "./observability/metrics.js";
 import { createPasswordHasherPool } from "./runtime/worker-threads.js";
 import { createRedisLoginThrottleStore } from "./stores/redis-login-throttle-store.js";
 import { createRedisRateLimitStore } from "./stores/redis-rate-limit-store.js";
@@ -46,32 +49,8 @@ export function loadConfigOrExit(env: Record<string, string | undefined>, option
 /** Expired SQL sessions are never served, so pruning only reclaims rows; events past retention go too. */
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
-export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino({
-    level: config.logLevel,
-    base: { service: "auth-service" },
-    // Defence in depth: no code path logs these, but a future one must not leak them either.
-    redact: {
-      paths: [
-        "password",
-        "*.password",
-        "current_password",
-        "new_password",
-        "refresh_token",
-        "*.refresh_token",
-        "access_token",
-        "*.access_token",
-        "passwordHash",
-        "*.passwordHash",
-        "authorization",
-        "*.authorization",
-        "headers.authorization",
-        "req.headers.authorization",
-      ],
-      censor: "[redacted]",
-    },
-  });
-}
+/** Moved to src/observability/logger.ts (redaction, pretty or JSON); re-exported for existing importers. */
+export { createLogger };
 
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   if (config.database.url) {
@@ -92,6 +71,33 @@ export function createRedisClient(url: string): Redis {
     commandTimeout: 3_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: false,
+  });
+}
+
+/**
+ * A Redis Cluster client with the fail-fast behaviour of createRedisClient: no offline queue (a
+ * command while the cluster is unreachable fails at once, which becomes a 503), one retry per
+ * command on a node, bounded connect and command timeouts, and background reconnection. Every
+ * multi-key script of the stores keeps its keys in one slot with a hash tag (CROSSSLOT otherwise).
+ */
+export function createRedisClusterClient(cluster: RedisClusterConfig): Cluster {
+  return new Cluster(cluster.nodes, {
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    slotsRefreshTimeout: 3_000,
+    lazyConnect: false,
+    // With TLS, connect to the configured host names rather than the IPs they resolve to, so the
+    // certificate's name matches (ioredis's note on managed clusters such as ElastiCache).
+    ...(cluster.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+    redisOptions: {
+      username: cluster.username,
+      password: cluster.password,
+      tls: cluster.tls ? {} : undefined,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 3_000,
+      commandTimeout: 3_000,
+    },
   });
 }
 
@@ -123,7 +129,7 @@ async function loadOrCreateDevelopmentKey(dataDir: string, logger: Logger): Prom
   return jwk;
 }
 
-async function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+async function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
   if (client.status === "ready") return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
@@ -149,14 +155,18 @@ export async function createRuntime(config: Config, options: { logger?: Logger }
   const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
 
   const events = createSqlSecurityEventStore({ db: database.db });
-  let redis: Redis | undefined;
+  let redis: Redis | Cluster | undefined;
   let sessions: SessionStore;
   let pruneExpiredSessions: (now: Date) => Promise<unknown> = async () => {};
   let counters: Pick<AppDeps, "rateLimitStore" | "loginThrottleStore"> = {};
   if (config.redis) {
-    redis = createRedisClient(config.redis.url);
+    redis = config.redis.cluster ? createRedisClusterClient(config.redis.cluster) : createRedisClient(config.redis.url);
     redis.on("error", (error: Error & { code?: string }) =>
       logger.warn({ err: { message: error.message, code: error.code } }, "redis error"),
+    );
+    // A cluster reports the errors of its single nodes apart from its own.
+    redis.on("node error", (error: Error & { code?: string }, node: string) =>
+      logger.warn({ err: { message: error.message, code: error.code }, node }, "redis cluster node error"),
     );
     await waitUntilReady(redis, 3_000);
     const redisSessions = createRedisSessionStore({ client: redis, keyPrefix: config.redis.keyPrefix });
@@ -188,6 +198,13 @@ export async function createRuntime(config: Config, options: { logger?: Logger }
     maxQueue: config.passwordHashing.maxQueue,
   });
 
+  // Process metrics once per process; createApp adds the app's own to this registry.
+  const metricsRegistry = new Registry();
+  collectProcessMetrics(metricsRegistry, logger);
+  // The OpenTelemetry SDK only when an OTLP endpoint is configured; otherwise it is not even loaded.
+  const tracing = config.tracing ? (await import("./observability/tracing-sdk.js")).startTracing(config.tracing) : undefined;
+  if (config.tracing) logger.info({ endpoint: new URL(config.tracing.tracesUrl).origin, serviceName: config.tracing.serviceName }, "exporting traces over OTLP/HTTP");
+
   return {
     logger,
     deps: {
@@ -200,12 +217,16 @@ export async function createRuntime(config: Config, options: { logger?: Logger }
       accessTokens,
       readinessChecks,
       ...counters,
+      metricsRegistry,
+      ...(tracing && { tracing: tracing.deps }),
     },
     async close() {
       clearInterval(pruneTimer);
       await hasher.close();
       redis?.disconnect();
       await database.close();
+      // Last, so that the spans of everything above are exported; a collector that is away must not fail the shutdown.
+      await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, "trace export at shutdown failed"));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { getConnInfo } from "hono/bun";
 import { createApp } from "./app.js";
 import { createRuntime, installGracefulShutdown, loadConfigOrExit } from "./bootstrap.js";
+import { createMetricsApp } from "./observability/metrics.js";
 
 /** The slice of Bun's API this entrypoint uses; declared here so the Node type-check needs no Bun types. */
 interface BunServer {
@@ -31,11 +32,20 @@ async function main(): Promise<void> {
   });
   logger.info({ port: server.port, host: config.host, runtime: `bun ${Bun.version}` }, "listening");
 
+  // METRICS_PORT: /metrics on a listener of its own (and not on the main app), e.g. cluster-internal.
+  const registry = runtime.deps.metricsRegistry;
+  let metricsServer: BunServer | undefined;
+  if (config.metrics.port !== undefined && registry) {
+    const metricsApp = createMetricsApp({ registry, token: config.metrics.token });
+    metricsServer = Bun.serve({ port: config.metrics.port, hostname: config.host, fetch: (request) => metricsApp.fetch(request) });
+    logger.info({ port: metricsServer.port, host: config.host }, "metrics listening");
+  }
+
   installGracefulShutdown({
     logger,
     timeoutSeconds: config.http.shutdownTimeoutSeconds,
     // stop(false): stop accepting and resolve once in-flight requests have finished.
-    drain: () => server.stop(false),
+    drain: () => Promise.all([server.stop(false), metricsServer?.stop(true)]).then(() => {}),
     forceClose: () => void server.stop(true),
     release: () => runtime.close(),
   });

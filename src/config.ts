@@ -84,6 +84,46 @@ const countPerDuration = (maxCount: number) =>
       return { limit, windowSeconds };
     });
 
+/** Redis Cluster seed nodes, "host:port,host:port" ("[::1]:7000" for IPv6); the client discovers the rest. */
+const hostPortList = z.string().transform((text, ctx) => {
+  const nodes: Array<{ host: string; port: number }> = [];
+  for (const item of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(item);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65_535) {
+      ctx.addIssue({ code: "custom", message: `must be a comma-separated list of host:port ("${item}" is not)` });
+      return z.NEVER;
+    }
+    nodes.push({ host: match[1] ?? match[2]!, port });
+  }
+  if (nodes.length === 0) {
+    ctx.addIssue({ code: "custom", message: "must list at least one host:port" });
+    return z.NEVER;
+  }
+  return nodes;
+});
+
+/** OTEL_EXPORTER_OTLP_HEADERS: "key=value,key2=value2", values percent-encoded (W3C Baggage style). */
+const otlpHeaders = z.string().transform((text, ctx) => {
+  const headers: Record<string, string> = {};
+  for (const item of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const at = item.indexOf("=");
+    const key = item.slice(0, at).trim();
+    let value: string | undefined;
+    try {
+      value = decodeURIComponent(item.slice(at + 1).trim());
+    } catch {
+      value = undefined;
+    }
+    if (at < 1 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key) || value === undefined) {
+      ctx.addIssue({ code: "custom", message: 'must be a comma-separated list of key=value (values percent-encoded)' });
+      return z.NEVER;
+    }
+    headers[key.toLowerCase()] = value;
+  }
+  return headers;
+});
+
 /** Private signing keys as a JSON array of JWKs (EdDSA/Ed25519 or ES256/P-256), first one signs. */
 const privateJwks = z
   .string()
@@ -119,6 +159,11 @@ const schema = z.object({
   DATA_DIR: z.string().trim().min(1).default("./.data"),
   MIGRATE_ON_START: flag.default(true),
   REDIS_URL: url(["redis:", "rediss:"]).optional(),
+  // Redis Cluster instead of REDIS_URL (see README, "Scaling out and Redis Cluster").
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  REDIS_CLUSTER_USERNAME: z.string().optional(),
+  REDIS_CLUSTER_PASSWORD: z.string().optional(),
+  REDIS_CLUSTER_TLS: flag.optional(),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_.-]*$/, "may hold only letters, digits and : _ . -")
@@ -147,6 +192,15 @@ const schema = z.object({
   LOGIN_THROTTLE_BACKOFF: durationSeconds(1).pipe(z.number().max(86_400, "must be at most 1d")).default(30),
   LOGIN_THROTTLE_MAX_BACKOFF: durationSeconds(1).pipe(z.number().max(86_400, "must be at most 1d")).default(15 * 60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Observability (README, "Operations: logs, metrics, tracing").
+  LOG_FORMAT: z.enum(["pretty", "json"], { error: "must be pretty or json" }).optional(),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  METRICS_PORT: integer(0, 65_535).optional(),
+  OTEL_SDK_DISABLED: flag.default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(["http:", "https:"]).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(["http:", "https:"]).optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default("auth-service"),
   SHUTDOWN_TIMEOUT: durationSeconds(0).default(10),
 });
 
@@ -157,12 +211,21 @@ export type SigningConfig =
   | { kind: "asymmetric"; privateJwks: NonNullable<ParsedEnv["JWT_PRIVATE_KEYS"]> }
   | { kind: "development-key" };
 
+/** A Redis Cluster: seed nodes (the client discovers the rest from them) and how to reach every node. */
+export interface RedisClusterConfig {
+  nodes: Array<{ host: string; port: number }>;
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
 export interface Config {
   env: ParsedEnv["NODE_ENV"];
   host: string;
   port: number;
   database: { url?: string; poolSize: number; dataDir: string; migrateOnStart: boolean };
-  redis?: { url: string; keyPrefix: string };
+  /** One Redis (`url`) or a Redis Cluster (`cluster`), never both; absent: no Redis. */
+  redis?: { keyPrefix: string } & ({ url: string; cluster?: undefined } | { url?: undefined; cluster: RedisClusterConfig });
   dataDir: string;
   jwt: { signing: SigningConfig; issuer: string; audience: string; clockToleranceSeconds: number };
   tokens: {
@@ -179,6 +242,12 @@ export interface Config {
   /** Failed logins per account (see src/stores/login-throttle-store.ts); null = off. */
   loginThrottle: { maxFailures: number; windowSeconds: number; baseBackoffSeconds: number; maxBackoffSeconds: number } | null;
   logLevel: ParsedEnv["LOG_LEVEL"];
+  /** Absent: pretty in development on a terminal, JSON otherwise (src/observability/logger.ts). */
+  logFormat?: "pretty" | "json";
+  /** `token`: /metrics needs it as a bearer token; `port`: /metrics is served there, not on `port`. */
+  metrics: { token?: string; port?: number };
+  /** OTLP/HTTP trace export; absent: no tracing at all. */
+  tracing?: { tracesUrl: string; serviceName: string; headers: Record<string, string> };
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -208,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   if (parsed.LOGIN_THROTTLE_MAX_BACKOFF < parsed.LOGIN_THROTTLE_BACKOFF) {
     throw new ConfigError("LOGIN_THROTTLE_MAX_BACKOFF", "must not be shorter than LOGIN_THROTTLE_BACKOFF");
   }
+  const redisCluster = resolveRedisCluster(parsed);
 
   return {
     env: parsed.NODE_ENV,
@@ -219,7 +289,9 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       dataDir: parsed.DATA_DIR,
       migrateOnStart: parsed.MIGRATE_ON_START,
     },
-    redis: parsed.REDIS_URL ? { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX } : undefined,
+    redis: parsed.REDIS_URL
+      ? { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX }
+      : redisCluster && { cluster: redisCluster, keyPrefix: parsed.REDIS_KEY_PREFIX },
     dataDir: parsed.DATA_DIR,
     jwt: {
       signing,
@@ -249,7 +321,49 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       maxBackoffSeconds: parsed.LOGIN_THROTTLE_MAX_BACKOFF,
     },
     logLevel: parsed.LOG_LEVEL,
+    logFormat: parsed.LOG_FORMAT,
+    metrics: { token: parsed.METRICS_TOKEN, port: resolveMetricsPort(parsed) },
+    tracing: resolveTracing(parsed),
   };
+}
+
+function resolveRedisCluster(parsed: ParsedEnv): RedisClusterConfig | undefined {
+  if (!parsed.REDIS_CLUSTER_NODES) {
+    // Credentials or TLS meant for a cluster that is not configured: say so rather than ignore them.
+    for (const variable of ["REDIS_CLUSTER_USERNAME", "REDIS_CLUSTER_PASSWORD"] as const) {
+      if (parsed[variable] !== undefined) throw new ConfigError(variable, "applies only with REDIS_CLUSTER_NODES");
+    }
+    if (parsed.REDIS_CLUSTER_TLS) throw new ConfigError("REDIS_CLUSTER_TLS", "applies only with REDIS_CLUSTER_NODES");
+    return undefined;
+  }
+  if (parsed.REDIS_URL !== undefined) {
+    throw new ConfigError("REDIS_CLUSTER_NODES", "set either REDIS_URL or REDIS_CLUSTER_NODES, not both");
+  }
+  return {
+    nodes: parsed.REDIS_CLUSTER_NODES,
+    username: parsed.REDIS_CLUSTER_USERNAME,
+    password: parsed.REDIS_CLUSTER_PASSWORD,
+    tls: parsed.REDIS_CLUSTER_TLS ?? false,
+  };
+}
+
+function resolveMetricsPort(parsed: ParsedEnv): number | undefined {
+  if (parsed.METRICS_PORT !== undefined && parsed.METRICS_PORT !== 0 && parsed.METRICS_PORT === parsed.PORT) {
+    throw new ConfigError("METRICS_PORT", "must differ from PORT (unset it to serve /metrics on PORT)");
+  }
+  return parsed.METRICS_PORT;
+}
+
+/**
+ * OTLP/HTTP as the OpenTelemetry spec reads these variables: the signal's own endpoint is used as
+ * it is, the general one gets `/v1/traces` appended.
+ */
+function resolveTracing(parsed: ParsedEnv): Config["tracing"] {
+  if (parsed.OTEL_SDK_DISABLED) return undefined;
+  const general = parsed.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl = parsed.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (general && `${general.replace(/\/+$/, "")}/v1/traces`);
+  if (!tracesUrl) return undefined;
+  return { tracesUrl, serviceName: parsed.OTEL_SERVICE_NAME, headers: parsed.OTEL_EXPORTER_OTLP_HEADERS ?? {} };
 }
 
 function resolveSigning(parsed: ParsedEnv): SigningConfig {

@@ -1,9 +1,11 @@
 import type { Context } from "hono";
 import type { Store as RateLimitStore } from "hono-rate-limiter";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { Config } from "./config.js";
 import type { AccessTokens } from "./crypto/jwt.js";
 import type { PasswordHasher } from "./crypto/password.js";
+import type { TracingDeps } from "./observability/tracing.js";
 import type { AccountService } from "./services/account-service.js";
 import type { AdminService } from "./services/admin-service.js";
 import type { AuthService } from "./services/auth-service.js";
@@ -24,7 +26,7 @@ export interface ReadinessCheck {
  * `createApp`. Nothing here is read from globals.
  */
 export interface AppDeps {
-  config: Pick<Config, "tokens" | "http" | "env" | "rateLimits" | "loginThrottle">;
+  config: Pick<Config, "tokens" | "http" | "env" | "rateLimits" | "loginThrottle" | "metrics">;
   logger: Logger;
   users: UserStore;
   sessions: SessionStore;
@@ -40,6 +42,10 @@ export interface AppDeps {
   rateLimitStore?: (limit: string) => RateLimitStore;
   /** Failed-login counts per account (Redis, shared); absent: in process. */
   loginThrottleStore?: LoginThrottleStore;
+  /** Where the app registers its metrics (the entrypoint adds process metrics); absent: a registry of the app's own. */
+  metricsRegistry?: Registry;
+  /** An OpenTelemetry tracer (src/observability/); absent: no spans and no wrappers, tracing costs nothing. */
+  tracing?: TracingDeps;
 }
 
 /** What handlers reach through `c.var.services`. */
@@ -64,5 +70,7 @@ export interface AppEnv {
     services: AppServices;
     requestId: string;
     auth: AuthContext;
+    /** The request's trace id, set when tracing is on (src/observability/tracing.ts), for the request log line. */
+    traceId: string;
   };
 }

@@ -3,6 +3,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { createRuntime, installGracefulShutdown, loadConfigOrExit } from "./bootstrap.js";
+import { createMetricsApp } from "./observability/metrics.js";
 
 /** Node entrypoint: config, dependencies, HTTP server, graceful shutdown. The only Node-aware file. */
 async function main(): Promise<void> {
@@ -16,11 +17,22 @@ async function main(): Promise<void> {
   );
   const httpServer = server as Server;
 
+  // METRICS_PORT: /metrics on a listener of its own (and not on the main app), e.g. cluster-internal.
+  const registry = runtime.deps.metricsRegistry;
+  const metricsServer =
+    config.metrics.port === undefined || !registry
+      ? undefined
+      : (serve({ fetch: createMetricsApp({ registry, token: config.metrics.token }).fetch, port: config.metrics.port, hostname: config.host }, (info) =>
+          logger.info({ port: info.port, host: config.host }, "metrics listening"),
+        ) as Server);
+
   installGracefulShutdown({
     logger,
     timeoutSeconds: config.http.shutdownTimeoutSeconds,
     drain: () =>
       new Promise<void>((resolve) => {
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
         httpServer.close(() => resolve());
         // Idle keep-alive sockets would otherwise hold close() open until they time out.
         httpServer.closeIdleConnections();

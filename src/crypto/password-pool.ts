@@ -178,6 +178,10 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions): Passwo
       );
     },
 
+    queueDepth() {
+      return queue.length;
+    },
+
     async close() {
       if (closed) return;
       closed = true;

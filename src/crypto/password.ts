@@ -23,6 +23,8 @@ export interface PasswordHasher {
   /** Never throws on a malformed or foreign `phcHash`: it is simply not valid. */
   verify(phcHash: string, password: string): Promise<PasswordVerification>;
   close(): Promise<void>;
+  /** Jobs waiting for a worker (the worker pool only), for the metrics; absent: hashing is not queued. */
+  queueDepth?(): number;
 }
 
 export interface Argon2Params {

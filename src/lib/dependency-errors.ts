@@ -30,6 +30,10 @@ const REDIS_UNAVAILABLE_MESSAGES = [
   "Reached the max retries per request limit",
   "Command timed out",
   "CLUSTERDOWN",
+  // ioredis Cluster, with the offline queue off, while no node answers
+  "Cluster isn't ready",
+  "None of startup nodes is available",
+  "Failed to refresh slots cache",
 ];
 
 export function isDependencyOutage(error: unknown): boolean {

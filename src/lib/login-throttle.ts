@@ -17,6 +17,8 @@ export interface LoginThrottleOptions {
   store: LoginThrottleStore;
   clock: () => Date;
   logger: Logger;
+  /** Told of each attempt refused while the account is locked (for metrics); must not throw. */
+  onRefused?: () => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export function withLoginThrottle(auth: AuthService, options: LoginThrottleOptio
         throw storeFailed(error);
       }
       if (!decision.allowed) {
+        options.onRefused?.();
         const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
         throw new ProblemError("RATE_LIMITED", {
           detail: "Too many failed logins for this account; retry after the time in Retry-After.",

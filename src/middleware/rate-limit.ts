@@ -26,6 +26,8 @@ export interface RateLimitOptions {
   store: Store;
   onStoreFailure: StoreFailureMode;
   logger: Logger;
+  /** Told of each request refused with 429 (for metrics); must not throw. */
+  onRejected?: () => void;
 }
 
 /** Seconds a client should wait before retrying when the limiter refuses for want of its store. */
@@ -135,6 +137,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
     keyGenerator: (c) => clientBucket(c as unknown as Context<AppEnv>),
     handler: (c) => {
       const info = infoOf(c);
+      options.onRejected?.();
       throw new ProblemError("RATE_LIMITED", {
         detail: `Too many requests to this endpoint from your address; retry after the time in Retry-After.`,
         headers: tooManyRequestsHeaders(name, rule.limit, rule.windowSeconds, secondsUntil(info?.resetTime, rule.windowSeconds)),
@@ -175,13 +178,15 @@ export const AUTH_RATE_LIMITS = [
 /** One middleware per configured limit ("off" ones are left out), with its path, for `app.on("POST", …)`. */
 export function createAuthRateLimits(
   deps: Pick<AppDeps, "logger" | "rateLimitStore"> & { config: Pick<Config, "rateLimits"> },
+  hooks: { onRejected?: (limit: { name: string; path: string }) => void } = {},
 ): Array<{ path: string; middleware: MiddlewareHandler<AppEnv> }> {
   const limits: Array<{ path: string; middleware: MiddlewareHandler<AppEnv> }> = [];
   for (const { name, path, onStoreFailure } of AUTH_RATE_LIMITS) {
     const rule = deps.config.rateLimits[name];
     if (!rule) continue;
     const store = deps.rateLimitStore?.(name) ?? new MemoryStore();
-    limits.push({ path, middleware: rateLimit({ name, rule, store, onStoreFailure, logger: deps.logger }) });
+    const onRejected = () => hooks.onRejected?.({ name, path });
+    limits.push({ path, middleware: rateLimit({ name, rule, store, onStoreFailure, logger: deps.logger, onRejected }) });
   }
   return limits;
 }

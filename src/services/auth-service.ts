@@ -9,7 +9,7 @@ import {
   sessionIdOfRefreshToken,
 } from "../crypto/refresh-tokens.js";
 import { ProblemError } from "../lib/problem.js";
-import type { SessionRecord, SessionStore } from "../stores/session-store.js";
+import type { RotateResult, SessionRecord, SessionStore } from "../stores/session-store.js";
 import type { RecordSecurityEvent } from "./security-events.js";
 import type { User, UserStore } from "../stores/user-store.js";
 
@@ -40,7 +40,19 @@ export interface AuthServiceOptions {
   lifetimes: SessionLifetimes;
   clock: () => Date;
   recordEvent: RecordSecurityEvent;
+  /** Told how each login and refresh ended (for metrics); must not throw. */
+  onOutcome?: (outcome: AuthOutcome) => void;
 }
+
+/**
+ * How a login or refresh ended, for counting: a fixed set of values, nothing about the user or the
+ * token. A refresh is `invalid` when no live session accepts it (unknown, malformed, expired,
+ * revoked, or its user is gone or disabled).
+ */
+export type AuthOutcome =
+  | { operation: "login"; outcome: "success" }
+  | { operation: "login"; outcome: "failure"; reason: "unknown_email" | "wrong_password" | "account_disabled" }
+  | { operation: "refresh"; outcome: RotateResult["outcome"] };
 
 /** `session`: the token's own session; `others`: every other session of its user; `all`: every one. */
 export type LogoutScope = "session" | "others" | "all";
@@ -64,6 +76,7 @@ export function normalisePassword(password: string): string {
 /** The rules of register, login, refresh and logout. Knows nothing of HTTP. */
 export function createAuthService(options: AuthServiceOptions): AuthService {
   const { users, sessions, hasher, accessTokens, lifetimes, clock, recordEvent } = options;
+  const report = options.onOutcome ?? (() => {});
   // An unknown email still costs one Argon2 verification against this hash, so that the two login
   // failures take the same time. Made by the hasher itself so its cost always matches real hashes;
   // made lazily so that start-up does no hashing.
@@ -98,15 +111,18 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const normalised = normalisePassword(password);
       if (!user) {
         await hasher.verify(await getDummyHash(), normalised);
+        report({ operation: "login", outcome: "failure", reason: "unknown_email" });
         throw new ProblemError("INVALID_CREDENTIALS");
       }
       const { valid, needsRehash } = await hasher.verify(user.passwordHash, normalised);
       if (!valid) {
+        report({ operation: "login", outcome: "failure", reason: "wrong_password" });
         await recordEvent("login_failed", { userId: user.id, userAgent, ip, details: { reason: "wrong_password" } });
         throw new ProblemError("INVALID_CREDENTIALS");
       }
       // Only someone who knows the password learns that the account is disabled.
       if (user.disabledAt) {
+        report({ operation: "login", outcome: "failure", reason: "account_disabled" });
         await recordEvent("login_failed", { userId: user.id, userAgent, ip, details: { reason: "account_disabled" } });
         throw new ProblemError("ACCOUNT_DISABLED");
       }
@@ -126,12 +142,17 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         maxLifetimeSeconds: lifetimes.sessionMaxLifetimeSeconds,
       });
       await recordEvent("login_succeeded", { userId: user.id, sessionId, userAgent, ip, details: needsRehash ? { password_rehashed: true } : null });
+      report({ operation: "login", outcome: "success" });
       return issuePair(session, refreshToken, user.roles, now);
     },
 
     async refresh({ refreshToken, userAgent, ip }) {
+      const invalid = () => {
+        report({ operation: "refresh", outcome: "invalid" });
+        return invalidRefreshToken();
+      };
       const sessionId = sessionIdOfRefreshToken(refreshToken);
-      if (!sessionId) throw invalidRefreshToken();
+      if (!sessionId) throw invalid();
       const now = clock();
       const successor = createRefreshToken(sessionId);
       const result = await sessions.rotate({
@@ -153,24 +174,26 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
           break;
         case "replayed": {
           const replayed = await openSuccessor(refreshToken, result.sealedSuccessor);
-          if (!replayed) throw invalidRefreshToken();
+          if (!replayed) throw invalid();
           session = result.session;
           token = replayed;
           break;
         }
         case "reused":
+          report({ operation: "refresh", outcome: "reused" });
           await recordEvent("refresh_token_reused", { userId: result.userId, sessionId, userAgent, ip });
           throw invalidRefreshToken();
         case "invalid":
-          throw invalidRefreshToken();
+          throw invalid();
       }
 
       const user = await users.findById(session.userId);
       if (!user || user.disabledAt) {
         await sessions.revoke(session.id);
-        throw invalidRefreshToken();
+        throw invalid();
       }
       if (result.outcome === "rotated") await recordEvent("refreshed", { userId: user.id, sessionId, userAgent, ip });
+      report({ operation: "refresh", outcome: result.outcome });
       return issuePair(session, token, user.roles, now);
     },
 

@@ -9,6 +9,7 @@ import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk, ty
 import { createArgon2idHasher, type PasswordHasher } from "../../src/crypto/password.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
 import type { AppDeps } from "../../src/deps.js";
+import type { TracingDeps } from "../../src/observability/tracing.js";
 import { createRedisLoginThrottleStore } from "../../src/stores/redis-login-throttle-store.js";
 import { createRedisRateLimitStore } from "../../src/stores/redis-rate-limit-store.js";
 import { createRedisSessionStore } from "../../src/stores/redis-session-store.js";
@@ -44,6 +45,8 @@ export interface TestAppOptions {
   logger?: Logger;
   /** The peer address the runtime would report; 127.0.0.1 by default. */
   remoteAddress?: (c: Context) => string | undefined;
+  /** A tracer (e.g. over an InMemorySpanExporter); absent: no tracing, as in production without OTLP. */
+  tracing?: TracingDeps;
 }
 
 /**
@@ -117,6 +120,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     remoteAddress: options.remoteAddress ?? (() => "127.0.0.1"),
     ...counters,
+    ...(options.tracing && { tracing: options.tracing }),
   };
   return {
     app: createApp(deps),

@@ -1,6 +1,7 @@
 import { MemoryStore, type Store } from "hono-rate-limiter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
 import { rateLimitKeyOfIp } from "../../src/lib/ip-key.js";
 import { createRedisRateLimitStore } from "../../src/stores/redis-rate-limit-store.js";
 import { createTestRedis, testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
@@ -30,6 +31,16 @@ function bodyFor(path: keyof typeof QUOTA): unknown {
   return { refresh_token: "not-a-refresh-token" };
 }
 
+/**
+ * One embedded database for the whole file (making one costs seconds); instances with other
+ * settings are further apps over the same dependencies, as another process would be.
+ */
+let shared: Promise<TestApp> | undefined;
+const sharedPglite = () => (shared ??= createTestApp({ env: LIMITS, remoteAddress: (c) => c.req.header("x-test-peer") }));
+afterAll(async () => {
+  if (shared) await (await shared).cleanup();
+});
+
 const RATE_LIMIT_VALUE = /^"(?<name>[a-z-]+)";r=(?<r>\d+);t=(?<t>\d+)$/;
 
 function describeRateLimits(backend: BackendName) {
@@ -37,11 +48,12 @@ function describeRateLimits(backend: BackendName) {
     let testApp: TestApp;
     let client: TestClient;
     beforeAll(async () => {
-      testApp = await createTestApp({ backend, env: LIMITS, remoteAddress: (c) => c.req.header("x-test-peer") });
+      testApp =
+        backend === "pglite" ? await sharedPglite() : await createTestApp({ backend, env: LIMITS, remoteAddress: (c) => c.req.header("x-test-peer") });
       client = inProcessClient(testApp.app);
     });
     afterAll(async () => {
-      await testApp?.cleanup();
+      if (backend !== "pglite") await testApp?.cleanup();
     });
     const post = (path: string, json: unknown, peer: string, headers: Record<string, string> = {}) =>
       client.request("POST", path, { json, headers: { "x-test-peer": peer, ...headers } });
@@ -142,14 +154,11 @@ describe.runIf(Boolean(testDatabaseUrl && testRedisUrl))("with TEST_DATABASE_URL
 });
 
 describe("client address behind trusted proxies (TRUST_PROXY=1)", () => {
-  let testApp: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    testApp = await createTestApp({ env: { ...LIMITS, TRUST_PROXY: "1" }, remoteAddress: () => "192.0.2.10" });
-    client = inProcessClient(testApp.app);
-  });
-  afterAll(async () => {
-    await testApp?.cleanup();
+    const base = await sharedPglite();
+    const config = { ...base.deps.config, http: { ...base.deps.config.http, trustProxyHops: 1 } };
+    client = inProcessClient(createApp({ ...base.deps, config, remoteAddress: () => "192.0.2.10" }));
   });
   const login = (forwarded?: string) =>
     client.request("POST", "/login", { json: bodyFor("/login"), headers: forwarded === undefined ? {} : { "x-forwarded-for": forwarded } });
@@ -200,20 +209,24 @@ describe("rate-limit buckets of addresses", () => {
 });
 
 describe("limits set to off", () => {
-  it("RATE_LIMIT_LOGIN=off: no headers and no 429, however many requests", async () => {
-    const testApp = await createTestApp({ env: { RATE_LIMIT_LOGIN: "off", RATE_LIMIT_REGISTER: "0" } });
-    try {
-      const client = inProcessClient(testApp.app);
-      for (let i = 0; i < 25; i++) {
-        const response = await client.request("POST", "/login", { json: bodyFor("/login") });
-        expect(response.status).toBe(401);
-        expect(response.headers.get("ratelimit")).toBeNull();
-      }
-      expect((await client.request("POST", "/register", { json: bodyFor("/register") })).headers.get("ratelimit")).toBeNull();
-      expect((await client.request("POST", "/refresh", { json: bodyFor("/refresh") })).headers.get("ratelimit")).not.toBeNull();
-    } finally {
-      await testApp.cleanup();
+  it("RATE_LIMIT_LOGIN=off and LOGIN_THROTTLE=off: no headers and no 429, however many failures", async () => {
+    // An instance with the settings loadConfig makes of RATE_LIMIT_LOGIN=off, RATE_LIMIT_REGISTER=0, LOGIN_THROTTLE=off.
+    const off = loadConfig({ RATE_LIMIT_LOGIN: "off", RATE_LIMIT_REGISTER: "0", LOGIN_THROTTLE: "off" });
+    const base = await sharedPglite();
+    const config = { ...base.deps.config, rateLimits: { ...off.rateLimits, refresh: base.deps.config.rateLimits.refresh }, loginThrottle: off.loginThrottle };
+    const client = inProcessClient(createApp({ ...base.deps, config }));
+    const email = uniqueEmail("unlimited");
+    const registered = await client.request("POST", "/register", { json: { email, password: PASSWORD }, headers: { "x-test-peer": freshPeer() } });
+    expect(registered.status).toBe(201);
+    expect(registered.headers.get("ratelimit")).toBeNull();
+    const peer = freshPeer();
+    for (let i = 0; i < 25; i++) {
+      const response = await client.request("POST", "/login", { json: { email, password: "wrong password" }, headers: { "x-test-peer": peer } });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("ratelimit")).toBeNull();
     }
+    expect((await client.request("POST", "/login", { json: { email, password: PASSWORD }, headers: { "x-test-peer": peer } })).status).toBe(200);
+    expect((await client.request("POST", "/refresh", { json: bodyFor("/refresh"), headers: { "x-test-peer": peer } })).headers.get("ratelimit")).not.toBeNull();
   });
 });
 
@@ -290,5 +303,42 @@ describe.runIf(Boolean(testRedisUrl))("with TEST_REDIS_URL", () => {
     } finally {
       await redis.cleanup();
     }
+  });
+});
+
+describe("rate-limit configuration", () => {
+  it("ships production defaults", () => {
+    const config = loadConfig({});
+    expect(config.rateLimits).toEqual({
+      register: { limit: 10, windowSeconds: 3600 },
+      login: { limit: 20, windowSeconds: 600 },
+      refresh: { limit: 60, windowSeconds: 60 },
+    });
+    expect(config.loginThrottle).toEqual({ maxFailures: 5, windowSeconds: 900, baseBackoffSeconds: 30, maxBackoffSeconds: 900 });
+  });
+
+  it("reads count/duration in any unit, and 0 or off as no limit", () => {
+    const config = loadConfig({ RATE_LIMIT_REGISTER: "3/90", RATE_LIMIT_LOGIN: " 100 / 2h ", RATE_LIMIT_REFRESH: "OFF", LOGIN_THROTTLE: "0" });
+    expect(config.rateLimits).toEqual({ register: { limit: 3, windowSeconds: 90 }, login: { limit: 100, windowSeconds: 7200 }, refresh: null });
+    expect(config.loginThrottle).toBeNull();
+  });
+
+  it.each([
+    ["RATE_LIMIT_LOGIN", "20"],
+    ["RATE_LIMIT_LOGIN", "20/"],
+    ["RATE_LIMIT_LOGIN", "-1/1m"],
+    ["RATE_LIMIT_LOGIN", "0/1m"],
+    ["RATE_LIMIT_LOGIN", "20/0"],
+    ["RATE_LIMIT_LOGIN", "20/8d"],
+    ["RATE_LIMIT_REGISTER", "ten/1h"],
+    ["RATE_LIMIT_REFRESH", "1.5/1m"],
+    ["LOGIN_THROTTLE", "5000/1h"],
+    ["LOGIN_THROTTLE_BACKOFF", "2d"],
+  ])("refuses %s=%s at start, naming the variable", (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it("refuses a maximum back-off shorter than the first", () => {
+    expect(() => loadConfig({ LOGIN_THROTTLE_BACKOFF: "10m", LOGIN_THROTTLE_MAX_BACKOFF: "1m" })).toThrow(/^LOGIN_THROTTLE_MAX_BACKOFF: /);
   });
 });

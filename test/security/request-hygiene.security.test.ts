@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
 import { createTestApp, httpClient, inProcessClient, type TestApp, type TestClient, type TestResponse } from "../helpers/test-app.js";
 import { expectProblem, PASSWORD, uniqueEmail } from "./support.js";
 
@@ -29,21 +31,25 @@ async function operationsOf(client: TestClient): Promise<Operation[]> {
   return operations;
 }
 
+/** One embedded database for the whole file; the CORS instance is another app over it. */
+let shared: Promise<TestApp> | undefined;
+const sharedApp = () => (shared ??= createTestApp());
+afterAll(async () => {
+  if (shared) await (await shared).cleanup();
+});
+
 describe("request hygiene", () => {
   let testApp: TestApp;
   let client: TestClient;
   let operations: Operation[];
   let token: string;
   beforeAll(async () => {
-    testApp = await createTestApp();
+    testApp = await sharedApp();
     client = inProcessClient(testApp.app);
     operations = await operationsOf(client);
     const email = uniqueEmail("hygiene");
     await client.request("POST", "/register", { json: { email, password: PASSWORD } });
     token = (await client.request("POST", "/login", { json: { email, password: PASSWORD } })).body.access_token;
-  });
-  afterAll(async () => {
-    await testApp?.cleanup();
   });
 
   it("knows the routes that take a body (at least those of the original design)", () => {
@@ -165,16 +171,16 @@ describe("request hygiene", () => {
 });
 
 describe("CORS with CORS_ORIGINS, over a real HTTP server", () => {
-  let testApp: TestApp;
   let client: TestClient;
   const allowed = "https://app.example";
   beforeAll(async () => {
-    testApp = await createTestApp({ env: { CORS_ORIGINS: `${allowed}, https://admin.example` } });
-    client = await httpClient(testApp.app);
+    const base = await sharedApp();
+    // An instance as CORS_ORIGINS configures it.
+    const { corsOrigins } = loadConfig({ CORS_ORIGINS: `${allowed}, https://admin.example` }).http;
+    client = await httpClient(createApp({ ...base.deps, config: { ...base.deps.config, http: { ...base.deps.config.http, corsOrigins } } }));
   });
   afterAll(async () => {
     await client?.close();
-    await testApp?.cleanup();
   });
 
   it("answers a preflight from a listed origin with exactly that origin, the allowed headers and a max age", async () => {

@@ -11,6 +11,13 @@ import { expectProblem, PASSWORD, uniqueEmail } from "./support.js";
  * at other keys (RFC 8725 §3.10), unknown kids, and the clock tolerance.
  */
 
+/** One embedded database for the whole file; instances with other keys or settings are more apps over it. */
+let shared: Promise<TestApp> | undefined;
+const sharedApp = () => (shared ??= createTestApp());
+afterAll(async () => {
+  if (shared) await (await shared).cleanup();
+});
+
 /** The access tokens an instance configured with JWT_PRIVATE_KEYS=`jwks` would use, through the config path. */
 async function accessTokensFor(jwks: PrivateSigningJwk[], testApp: TestApp): Promise<AccessTokens> {
   const config = loadConfig({ NODE_ENV: "production", JWT_PRIVATE_KEYS: JSON.stringify(jwks) });
@@ -33,16 +40,13 @@ describe("key rotation (JWT_PRIVATE_KEYS: the first signs, all verify)", () => {
   let during: TestClient;
   let after: TestClient;
   beforeAll(async () => {
-    testApp = await createTestApp();
+    testApp = await sharedApp();
     oldKey = { ...(await generateSigningJwk()), kid: "2026-01" };
     newKey = { ...(await generateSigningJwk()), kid: "2026-07" };
     const instance = async (jwks: PrivateSigningJwk[]) => inProcessClient(createApp({ ...testApp.deps, accessTokens: await accessTokensFor(jwks, testApp) }));
     before = await instance([oldKey]);
     during = await instance([newKey, oldKey]);
     after = await instance([newKey]);
-  });
-  afterAll(async () => {
-    await testApp?.cleanup();
   });
 
   it("keeps a session signed in across the rotation: old tokens verify, refresh issues tokens of the new key", async () => {
@@ -88,14 +92,11 @@ describe("forged token headers and the clock", () => {
   let user: { id: string };
   let sid: string;
   beforeAll(async () => {
-    testApp = await createTestApp();
+    testApp = await sharedApp();
     client = inProcessClient(testApp.app);
     const email = uniqueEmail("headers");
     user = (await client.request("POST", "/register", { json: { email, password: PASSWORD } })).body;
     sid = decodeJwt((await client.request("POST", "/login", { json: { email, password: PASSWORD } })).body.access_token).sid as string;
-  });
-  afterAll(async () => {
-    await testApp?.cleanup();
   });
 
   /** A token with every claim right, signed with the service's real key, under `header`. */
@@ -161,18 +162,30 @@ describe("forged token headers and the clock", () => {
   });
 
   it("honours a configured tolerance of 0", async () => {
-    const strict = await createTestApp({ env: { JWT_CLOCK_TOLERANCE: "0" } });
+    // An instance as JWT_CLOCK_TOLERANCE=0 configures it, with the same keys and database.
+    const { clockToleranceSeconds } = loadConfig({ JWT_CLOCK_TOLERANCE: "0" }).jwt;
+    expect(clockToleranceSeconds).toBe(0);
+    const accessTokens = createAccessTokens({
+      keys: testApp.signingKeys,
+      issuer: testApp.config.jwt.issuer,
+      audience: testApp.config.jwt.audience,
+      ttlSeconds: testApp.config.tokens.accessTokenTtlSeconds,
+      clockToleranceSeconds,
+    });
+    const strictClient = inProcessClient(createApp({ ...testApp.deps, accessTokens }));
+    const email = uniqueEmail("strict");
+    await strictClient.request("POST", "/register", { json: { email, password: PASSWORD } });
+    const { access_token: token } = (await strictClient.request("POST", "/login", { json: { email, password: PASSWORD } })).body;
+    testApp.clock.advance(900);
     try {
-      const strictClient = inProcessClient(strict.app);
-      const email = uniqueEmail("strict");
-      await strictClient.request("POST", "/register", { json: { email, password: PASSWORD } });
-      const { access_token: token } = (await strictClient.request("POST", "/login", { json: { email, password: PASSWORD } })).body;
-      strict.clock.advance(900);
       expect((await strictClient.request("GET", "/me", { token })).status).toBe(401);
-      strict.clock.advance(-1);
+      testApp.clock.advance(-1);
       expect((await strictClient.request("GET", "/me", { token })).status).toBe(200);
+      // The default instance (5 s) still accepts it a second after expiry.
+      testApp.clock.advance(2);
+      expect((await client.request("GET", "/me", { token })).status).toBe(200);
     } finally {
-      await strict.cleanup();
+      testApp.clock.advance(-901);
     }
   });
 

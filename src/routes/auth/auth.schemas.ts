@@ -2,7 +2,12 @@ import { z } from "@hono/zod-openapi";
 import type { TokenPair } from "../../services/auth-service.js";
 import type { User } from "../../stores/user-store.js";
 
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+/**
+ * No control characters, and no unpaired UTF-16 surrogates (\p{Cs}): those are not Unicode text,
+ * cannot be stored as UTF-8 as sent, and PGlite even fails on some of them (a 500, found by
+ * test/security/hostile-input.security.test.ts).
+ */
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}]*$/u;
 
 export const EmailSchema = z
   .string({ error: "must be a string" })
@@ -24,7 +29,7 @@ export const NameSchema = z
   .trim()
   .min(1, "must not be empty")
   .max(100, "must be at most 100 characters")
-  .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+  .regex(NO_CONTROL_CHARACTERS, "must not contain control characters or unpaired surrogates")
   .openapi({ example: "Ada Lovelace" });
 
 export const RegisterBodySchema = z
