@@ -13,7 +13,7 @@ import type { RecordSecurityEvent } from "./services/security-events.js";
 import type { LoginThrottleStore } from "./stores/login-throttle-store.js";
 import type { SecurityEventStore } from "./stores/security-event-store.js";
 import type { SessionStore } from "./stores/session-store.js";
-import type { UserStore } from "./stores/user-store.js";
+import type { User, UserStore } from "./stores/user-store.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -70,6 +70,8 @@ export interface AppEnv {
     services: AppServices;
     requestId: string;
     auth: AuthContext;
+    /** The caller's user as read by requireAuth for this request. */
+    user: User;
     /** The request's trace id, set when tracing is on (src/observability/tracing.ts), for the request log line. */
     traceId: string;
   };

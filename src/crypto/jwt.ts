@@ -9,6 +9,7 @@ import {
   type JWK,
   type JWTHeaderParameters,
 } from "jose";
+import { LRUCache } from "lru-cache";
 import { toBase64Url } from "./encoding.js";
 
 export type SigningAlgorithm = "HS256" | "EdDSA" | "ES256";
@@ -105,6 +106,12 @@ export interface AccessTokenOptions {
   audience: string;
   ttlSeconds: number;
   clockToleranceSeconds: number;
+  /**
+   * How many verified tokens to remember (0 turns the cache off). A client sends the same access
+   * token for its whole lifetime, so a hit skips the signature check; expiry is still checked on
+   * every call and revocation is not this cache's business (requireAuth checks the session).
+   */
+  verifiedTokenCacheSize?: number;
 }
 
 export interface AccessTokens {
@@ -120,9 +127,24 @@ const ACCESS_TOKEN_TYP = "at+jwt";
 /** Header parameters that point at keys elsewhere (RFC 8725 §3.10): never followed, always refused. */
 const FORBIDDEN_HEADERS = ["jku", "x5u", "jwk", "x5c"] as const;
 
+const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
 export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
   const { keys, issuer, audience, ttlSeconds, clockToleranceSeconds } = options;
   const algorithms = [...new Set([...keys.verification.values()].map((key) => key.alg))];
+  const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
+  // Only tokens that passed full verification go in, keyed by the whole compact token, so a cached
+  // entry can only ever be returned for exactly the bytes that were verified.
+  const verified = cacheSize > 0 ? new LRUCache<string, AccessTokenClaims>({ max: cacheSize }) : undefined;
+
+  /**
+   * Not expired, and not issued in the future (jose checks only `exp`; a token from the future means
+   * a clock gone wrong), both within the tolerance. Applied to fresh and cached tokens alike.
+   */
+  function withinLifetime(claims: AccessTokenClaims, now: Date): boolean {
+    const seconds = Math.floor(now.getTime() / 1000);
+    return claims.exp > seconds - clockToleranceSeconds && claims.iat <= seconds + clockToleranceSeconds;
+  }
 
   async function resolveKey(header: JWTHeaderParameters): Promise<CryptoKey> {
     if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new Error("forbidden header parameter");
@@ -147,6 +169,8 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         .sign(keys.signing.key);
     },
     async verify(token, now) {
+      const cached = verified?.get(token);
+      if (cached) return withinLifetime(cached, now) ? cached : null;
       try {
         const { payload } = await jwtVerify(token, resolveKey, {
           algorithms,
@@ -161,7 +185,10 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         if (typeof sid !== "string" || typeof jti !== "string" || typeof sub !== "string") return null;
         if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string")) return null;
         if (typeof iat !== "number" || typeof exp !== "number") return null;
-        return { sub, sid, jti, roles, iat, exp };
+        const claims = { sub, sid, jti, roles, iat, exp };
+        if (!withinLifetime(claims, now)) return null;
+        verified?.set(token, claims);
+        return claims;
       } catch {
         return null;
       }

@@ -11,13 +11,15 @@ function invalidToken(tokenSent: boolean): ProblemError {
 }
 
 /**
- * Verifies the Bearer access token and that its session is still live, so that a revoked session's
- * tokens stop working here at once (other services verifying offline accept them until they expire).
- * Puts `{ userId, sessionId, roles }` in `c.var.auth`.
+ * Verifies the Bearer access token, that its session is still live (so a revoked session's tokens
+ * stop working here at once; services verifying offline accept them until they expire) and that its
+ * user still exists and is not disabled. The session and the user are read concurrently: one round
+ * trip's latency instead of two. Puts `{ userId, sessionId, roles }` in `c.var.auth` and the user,
+ * fresh from the database, in `c.var.user`.
  */
 export function requireAuth(): MiddlewareHandler<AppEnv> {
   return async function requireAuth(c, next) {
-    const { accessTokens, sessions, clock } = c.var.services;
+    const { accessTokens, sessions, users, clock } = c.var.services;
     const header = c.req.header("authorization");
     if (!header) throw invalidToken(false);
     const match = BEARER.exec(header);
@@ -26,10 +28,11 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     const now = clock();
     const claims = await accessTokens.verify(match[1], now);
     if (!claims) throw invalidToken(true);
-    const session = await sessions.get(claims.sid, now);
-    if (!session || session.userId !== claims.sub) throw invalidToken(true);
+    const [session, user] = await Promise.all([sessions.get(claims.sid, now), users.findById(claims.sub)]);
+    if (!session || session.userId !== claims.sub || !user || user.disabledAt) throw invalidToken(true);
 
     c.set("auth", { userId: claims.sub, sessionId: claims.sid, roles: claims.roles });
+    c.set("user", user);
     await next();
   };
 }

@@ -62,7 +62,6 @@ export interface AuthService {
   login(input: { email: string; password: string } & ClientInfo): Promise<TokenPair>;
   refresh(input: { refreshToken: string } & ClientInfo): Promise<TokenPair>;
   logout(input: { refreshToken: string; scope: LogoutScope } & ClientInfo): Promise<void>;
-  currentUser(userId: string): Promise<User>;
 }
 
 /**
@@ -211,12 +210,6 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (!session) return;
       const count = await sessions.revokeAllForUser(session.userId, scope === "others" ? { exceptSessionId: session.id } : {});
       await recordEvent("logged_out", { userId: session.userId, sessionId, userAgent, ip, details: { scope, sessions_revoked: count } });
-    },
-
-    async currentUser(userId) {
-      const user = await users.findById(userId);
-      if (!user || user.disabledAt) throw new ProblemError("INVALID_TOKEN");
-      return user;
     },
   };
 }

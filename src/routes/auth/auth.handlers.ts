@@ -24,8 +24,8 @@ export const login: RouteHandler<LoginRoute, AppEnv> = async (c) => {
 };
 
 export const me: RouteHandler<MeRoute, AppEnv> = async (c) => {
-  const user = await c.var.services.auth.currentUser(c.var.auth.userId);
-  return c.json(toUserBody(user), 200);
+  // requireAuth has just read the user from the database (a deleted or disabled one never gets here).
+  return c.json(toUserBody(c.var.user), 200);
 };
 
 export const refresh: RouteHandler<RefreshRoute, AppEnv> = async (c) => {
