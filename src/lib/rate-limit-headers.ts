@@ -1,7 +1,7 @@
 /**
- * The IETF `RateLimit-Policy` and `RateLimit` header fields, in the syntax of
- * draft-ietf-httpapi-ratelimit-headers-08 and later (the current drafts, 10 and 11, keep it):
- * Structured Field lists whose items name a policy, e.g.
+ * The IETF `RateLimit-Policy` and `RateLimit` header fields in the Structured Fields syntax that
+ * draft-ietf-httpapi-ratelimit-headers took on in draft 08 (express-rate-limit's `draft-8`), the
+ * form the working group has developed since: lists whose items name a policy, e.g.
  *
  *   RateLimit-Policy: "login";q=20;w=600
  *   RateLimit: "login";r=17;t=412

@@ -342,3 +342,12 @@ describe("rate-limit configuration", () => {
     expect(() => loadConfig({ LOGIN_THROTTLE_BACKOFF: "10m", LOGIN_THROTTLE_MAX_BACKOFF: "1m" })).toThrow(/^LOGIN_THROTTLE_MAX_BACKOFF: /);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("lists the 429 problem on the three limited routes", async () => {
+    const doc = (await inProcessClient((await sharedPglite()).app).request("GET", "/doc")).body;
+    for (const path of Object.keys(QUOTA)) {
+      expect(doc.paths[path].post.responses["429"]?.content?.["application/problem+json"], path).toBeDefined();
+    }
+  });
+});

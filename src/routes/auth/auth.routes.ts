@@ -32,7 +32,7 @@ export const register = createRoute({
   request: { body: jsonBody(RegisterBodySchema) },
   responses: {
     201: jsonContent(UserSchema, "The new user"),
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "EMAIL_TAKEN", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "EMAIL_TAKEN", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -52,6 +52,7 @@ export const login = createRoute({
       "MALFORMED_JSON",
       "INVALID_CREDENTIALS",
       "ACCOUNT_DISABLED",
+      "RATE_LIMITED",
       "SERVER_BUSY",
       ...DEPENDENCY_PROBLEMS,
     ),
@@ -83,7 +84,7 @@ export const refresh = createRoute({
   request: { body: jsonBody(RefreshTokenBodySchema) },
   responses: {
     200: { ...jsonContent(TokenPairSchema, "The successor token pair"), headers: noStoreHeaders },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_REFRESH_TOKEN", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_REFRESH_TOKEN", "RATE_LIMITED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
