@@ -69,3 +69,14 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 }
 
 export const BEARER_SECURITY = [{ bearerAuth: [] }];
+
+/** A `?limit=` query parameter: a whole number from 1 to `max`, `fallback` when absent. */
+export function limitQueryParam(max: number, fallback: number) {
+  return z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(max, `must be at most ${max}`)
+    .default(fallback)
+    .openapi({ param: { name: "limit", in: "query" }, example: fallback });
+}

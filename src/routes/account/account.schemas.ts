@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { SecurityEvent } from "../../stores/security-event-store.js";
 import { SECURITY_EVENT_TYPES } from "../../stores/security-event-store.js";
 import type { SessionRecord } from "../../stores/session-store.js";
+import { limitQueryParam } from "../../lib/openapi.js";
 import { NameSchema, PasswordSchema } from "../auth/auth.schemas.js";
 
 export const SessionSchema = z
@@ -35,15 +36,7 @@ export const DeleteAccountBodySchema = z
   .object({ password: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "is too long") })
   .openapi("DeleteAccountRequest");
 
-export const EventsQuerySchema = z.object({
-  limit: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(200, "must be at most 200")
-    .default(50)
-    .openapi({ param: { name: "limit", in: "query" }, example: 50 }),
-});
+export const EventsQuerySchema = z.object({ limit: limitQueryParam(200, 50) });
 
 export const SecurityEventSchema = z
   .object({

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { fromBase64Url, toBase64Url } from "../../crypto/encoding.js";
+import { limitQueryParam } from "../../lib/openapi.js";
 import { isUuid } from "../../lib/uuid.js";
 import type { User } from "../../stores/user-store.js";
 import { UserSchema, toUserBody } from "../auth/auth.schemas.js";
@@ -48,13 +49,7 @@ export const ListUsersQuerySchema = z.object({
     })
     .optional()
     .openapi({ param: { name: "cursor", in: "query" }, type: "string", description: "`next_cursor` of the previous page" }),
-  limit: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(100, "must be at most 100")
-    .default(50)
-    .openapi({ param: { name: "limit", in: "query" }, example: 50 }),
+  limit: limitQueryParam(100, 50),
 });
 
 export const UserIdParamsSchema = z.object({
