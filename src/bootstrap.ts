@@ -16,7 +16,7 @@ import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type D
 import type { AppDeps, ReadinessCheck } from "./deps.js";
 import { createLogger } from "./observability/logger.js";
 import { collectProcessMetrics } from "./observability/metrics.js";
-import { createPasswordHasherPool } from "./runtime/worker-threads.js";
+import { createPasswordHasher } from "./runtime/password-hasher.js";
 import { createRedisLoginThrottleStore } from "./stores/redis-login-throttle-store.js";
 import { createRedisRateLimitStore } from "./stores/redis-rate-limit-store.js";
 import { createRedisSessionStore } from "./stores/redis-session-store.js";
@@ -193,10 +193,16 @@ export async function createRuntime(config: Config, options: { logger?: Logger }
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref?.();
 
-  const hasher = createPasswordHasherPool({
-    workers: config.passwordHashing.workers,
+  const password = await createPasswordHasher({
+    implementation: config.passwordHashing.hasher,
+    concurrency: config.passwordHashing.workers,
     maxQueue: config.passwordHashing.maxQueue,
   });
+  const { hasher } = password;
+  logger.info(
+    { implementation: password.implementation, concurrency: password.concurrency, nativeUnavailable: password.nativeUnavailable },
+    "password hashing",
+  );
 
   // Process metrics once per process; createApp adds the app's own to this registry.
   const metricsRegistry = new Registry();

@@ -178,7 +178,10 @@ const schema = z.object({
   SESSION_MAX_LIFETIME: durationSeconds(60).default(90 * 86_400),
   REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
   SECURITY_EVENT_RETENTION: durationSeconds(3600).default(90 * 86_400),
-  PASSWORD_HASH_WORKERS: integer(1, 64).default(1),
+  // Password hashing (README, "Password hashing"): auto = native @node-rs/argon2 when it loads, else hash-wasm.
+  PASSWORD_HASHER: z.enum(["auto", "native", "wasm"], { error: "must be auto, native or wasm" }).default("auto"),
+  // Unset: one per core (src/runtime/password-hasher.ts), which config.ts, being pure, does not know.
+  PASSWORD_HASH_WORKERS: integer(1, 64).optional(),
   PASSWORD_HASH_MAX_QUEUE: integer(1, 100_000).default(64),
   BODY_LIMIT_BYTES: integer(256, 1_048_576).default(16_384),
   TRUST_PROXY: integer(0, 16).default(0),
@@ -235,7 +238,8 @@ export interface Config {
     refreshReuseGraceSeconds: number;
   };
   securityEvents: { retentionSeconds: number };
-  passwordHashing: { workers: number; maxQueue: number };
+  /** `workers`: hashes at once (threads, or native hashes in flight); absent: one per core. */
+  passwordHashing: { hasher: "auto" | "native" | "wasm"; workers?: number; maxQueue: number };
   http: { bodyLimitBytes: number; trustProxyHops: number; corsOrigins: string[]; shutdownTimeoutSeconds: number };
   /** Per client IP; null = off. */
   rateLimits: { register: RateLimitRule | null; login: RateLimitRule | null; refresh: RateLimitRule | null };
@@ -306,7 +310,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       refreshReuseGraceSeconds: parsed.REFRESH_REUSE_GRACE_SECONDS,
     },
     securityEvents: { retentionSeconds: parsed.SECURITY_EVENT_RETENTION },
-    passwordHashing: { workers: parsed.PASSWORD_HASH_WORKERS, maxQueue: parsed.PASSWORD_HASH_MAX_QUEUE },
+    passwordHashing: {
+      hasher: parsed.PASSWORD_HASHER,
+      workers: parsed.PASSWORD_HASH_WORKERS,
+      maxQueue: parsed.PASSWORD_HASH_MAX_QUEUE,
+    },
     http: {
       bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
       trustProxyHops: parsed.TRUST_PROXY,

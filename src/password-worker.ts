@@ -1,35 +1,28 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { PasswordWorkerRequest, PasswordWorkerResponse } from "./crypto/password-pool.js";
-import { createArgon2idHasher, type Argon2Params } from "./crypto/password.js";
+import { compileHashWasmArgon2, createReusableArgon2id } from "./crypto/password-argon2-wasm.js";
+import { answerPasswordJob, type PasswordWorkerRequest } from "./crypto/password-pool.js";
+import { assertArgon2Params, createArgon2idHasher, type Argon2Params } from "./crypto/password.js";
+import { readHashWasmArgon2Bundle } from "./runtime/hash-wasm-bundle.js";
 
 /**
  * Entrypoint of one password worker thread (spawned by src/runtime/worker-threads.ts). It runs the
- * very same in-thread hasher as the main thread would, so hashes and `needsRehash` are identical
- * whichever side computed them. Jobs arrive one at a time (the pool never sends a second before the
- * first is answered), so a long hash here delays nobody but the queue the pool already bounds.
+ * very same hasher as the main thread would, so hashes and `needsRehash` are identical whichever
+ * side computed them; only the Argon2 computation differs: one hash-wasm instance reused for the
+ * life of the thread (src/crypto/password-argon2-wasm.ts says why). Jobs arrive one at a time (the
+ * pool never sends a second before the first is answered), so a long hash here delays nobody but
+ * the queue the pool already bounds.
  */
 if (!parentPort) throw new Error("password-worker.ts must be started as a worker thread");
 const port = parentPort;
 const { params } = workerData as { params: Argon2Params };
-const hasher = createArgon2idHasher(params);
+// Bad parameters kill the worker at start, before any job is taken (the pool reports a crash).
+assertArgon2Params(params);
+// Top-level await: a job posted meanwhile waits in the port until the listener below exists.
+const argon2id = await createReusableArgon2id(await compileHashWasmArgon2(await readHashWasmArgon2Bundle()), {
+  maxReusedMemoryKib: params.memorySize,
+});
+const hasher = createArgon2idHasher(params, { argon2id });
 
 port.on("message", (request: PasswordWorkerRequest) => {
-  void answer(request).then((response) => port.postMessage(response));
+  void answerPasswordJob(hasher, request).then((response) => port.postMessage(response));
 });
-
-async function answer(request: PasswordWorkerRequest): Promise<PasswordWorkerResponse> {
-  try {
-    if (request.op === "hash") {
-      return { id: request.id, op: "hash", ok: true, phcHash: await hasher.hash(request.password) };
-    }
-    return {
-      id: request.id,
-      op: "verify",
-      ok: true,
-      verification: await hasher.verify(request.phcHash, request.password),
-    };
-  } catch (error) {
-    // Only the message crosses back: an error object could carry the request (and its password).
-    return { id: request.id, op: request.op, ok: false, error: error instanceof Error ? error.message : "unknown error" };
-  }
-}

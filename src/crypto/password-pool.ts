@@ -7,13 +7,15 @@ import {
 } from "./password.js";
 
 /**
- * Argon2id off the main thread. One hash-wasm hash at the OWASP cost is ~65 ms of solid CPU; on the
- * event loop it stalls every other request (a trivial route's p99 went from ~7 ms to ~100 ms), in a
- * worker the loop stays free (~13-17 ms). This module only schedules: it knows nothing of how a
+ * Argon2id off the main thread. One hash-wasm hash at the OWASP cost is ~40-65 ms of solid CPU; on
+ * the event loop it stalls every other request (a trivial route's p99 went from ~7 ms to ~100 ms),
+ * in a worker the loop stays free (~13-17 ms). This module only schedules: it knows nothing of how a
  * worker is made (src/runtime/worker-threads.ts does), so it stays Web-standard and testable with
- * fakes.
+ * fakes. A "worker" is anything that takes one job at a time: a worker thread, or an in-process
+ * lane (`createInProcessPasswordWorker`) for a hasher that is already off the event loop (the
+ * native one, on libuv's thread pool), which then gets the same bounded queue.
  *
- * The queue is bounded on purpose: at ~15 hashes/s per worker, a burst of logins beyond what the
+ * The queue is bounded on purpose: at ~25-30 hashes/s per worker, a burst of logins beyond what the
  * workers and a short queue absorb would otherwise wait seconds, holding memory and sockets, for
  * clients that have given up. Past `maxQueue` a job fails at once with PasswordHasherBusyError,
  * which the HTTP layer answers with a fast 503 and `Retry-After`.
@@ -39,7 +41,7 @@ export interface PasswordWorker {
 }
 
 export interface WorkerPoolHasherOptions {
-  /** Number of workers. hash-wasm gains little from a second thread in one process (FINDINGS.md). */
+  /** Number of workers, i.e. hashes at once; one per core is what the cores can run. */
   size: number;
   /** Jobs waiting for a worker beyond which new jobs are refused with PasswordHasherBusyError. */
   maxQueue: number;
@@ -47,6 +49,8 @@ export interface WorkerPoolHasherOptions {
   spawnWorker: () => PasswordWorker;
   /** Informational for the pool (workers get theirs from `spawnWorker`); used to seed Retry-After. */
   params?: Argon2Params;
+  /** Expected duration of one job at the OWASP cost until real ones are timed (Retry-After); 40 ms by default. */
+  initialJobMs?: number;
 }
 
 export class PasswordHasherClosedError extends Error {
@@ -80,8 +84,8 @@ interface Slot {
   job: (Job & { id: number; startedAt: number }) | null;
 }
 
-/** Before any job has finished, assume the OWASP cost in hash-wasm (~15/s, FINDINGS.md). */
-const INITIAL_JOB_MS = 70;
+/** Before any job has finished, assume the OWASP cost in a hash-wasm worker (~36-40 ms, bench/ARGON2-SCALING.md). */
+const INITIAL_JOB_MS = 40;
 
 export function createWorkerPoolHasher(options: WorkerPoolHasherOptions): PasswordHasher {
   const { size, maxQueue, spawnWorker } = options;
@@ -96,7 +100,7 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions): Passwo
   const cost = options.params ?? OWASP_ARGON2ID_PARAMS;
   /** Moving average of job durations, for Retry-After. */
   let averageJobMs =
-    (INITIAL_JOB_MS * cost.memorySize * cost.iterations) /
+    ((options.initialJobMs ?? INITIAL_JOB_MS) * cost.memorySize * cost.iterations) /
     (OWASP_ARGON2ID_PARAMS.memorySize * OWASP_ARGON2ID_PARAMS.iterations);
 
   function spawn(slot: Slot): PasswordWorker {
@@ -194,6 +198,49 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions): Passwo
         slot.worker = null;
       }
       await Promise.all(terminations);
+    },
+  };
+}
+
+/**
+ * Runs one job on `hasher` and turns the outcome into the answer a worker sends back: shared by the
+ * worker thread (src/password-worker.ts) and the in-process lane below, so both answer alike.
+ */
+export async function answerPasswordJob(hasher: PasswordHasher, request: PasswordWorkerRequest): Promise<PasswordWorkerResponse> {
+  try {
+    if (request.op === "hash") {
+      return { id: request.id, op: "hash", ok: true, phcHash: await hasher.hash(request.password) };
+    }
+    return { id: request.id, op: "verify", ok: true, verification: await hasher.verify(request.phcHash, request.password) };
+  } catch (error) {
+    // Only the message crosses back: an error object could carry the request (and its password).
+    return { id: request.id, op: request.op, ok: false, error: error instanceof Error ? error.message : "unknown error" };
+  }
+}
+
+/**
+ * A worker that runs its jobs on `hasher` in this thread. Only for a hasher whose work already
+ * happens off the event loop (the native one: @node-rs/argon2 on libuv's thread pool); the pool
+ * then adds what the hasher lacks, a bound on hashes at once and the bounded queue with its fast
+ * PasswordHasherBusyError. It cannot crash: a failure is an answer.
+ */
+export function createInProcessPasswordWorker(hasher: PasswordHasher): PasswordWorker {
+  const listeners: ((message: PasswordWorkerResponse) => void)[] = [];
+  let terminated = false;
+  return {
+    postMessage(request) {
+      void answerPasswordJob(hasher, request).then((response) => {
+        if (!terminated) for (const listener of listeners) listener(response);
+      });
+    },
+    onMessage(listener) {
+      listeners.push(listener);
+    },
+    onError() {},
+    async terminate() {
+      // A hash already running finishes on its thread; its answer is dropped (the pool has
+      // rejected the job already).
+      terminated = true;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { argon2Verify, argon2id } from "hash-wasm";
+import { argon2id } from "hash-wasm";
 
 /**
  * Password hashing with Argon2id (RFC 9106), stored as PHC strings
@@ -6,9 +6,14 @@ import { argon2Verify, argon2id } from "hash-wasm";
  *
  * Web-standard only: this module runs in the main thread, in a worker thread (src/password-worker.ts)
  * and on any runtime. Callers in a server should not use `createArgon2idHasher` directly on the
- * main thread: one hash-wasm Argon2id at the OWASP cost blocks the event loop for ~65 ms, which
+ * main thread: one hash-wasm Argon2id at the OWASP cost blocks the event loop for ~40-65 ms, which
  * pushed a trivial route's p99 from ~7 ms to ~100 ms at saturation (FINDINGS.md). The worker pool
  * in password-pool.ts runs this same code off the main thread.
+ *
+ * The PHC string, its parsing, `needsRehash` and the comparison live here once; what computes the
+ * raw Argon2id tag is an `Argon2idFunction` (hash-wasm by default, hash-wasm with one reused
+ * instance in the workers, @node-rs/argon2 when native), so every implementation writes and
+ * accepts exactly the same strings.
  */
 
 export interface PasswordVerification {
@@ -114,31 +119,61 @@ export function parseArgon2idPhc(phcHash: string): Argon2idPhc | null {
   return { version: 19, memorySize, iterations, parallelism, salt, hash };
 }
 
+export interface Argon2idInput extends Argon2Params {
+  /** UTF-8 bytes of the password; never empty. */
+  password: Uint8Array;
+  salt: Uint8Array;
+}
+
+/** Computes a raw Argon2id (version 19) tag of `hashLength` bytes. */
+export type Argon2idFunction = (input: Argon2idInput) => Promise<Uint8Array>;
+
+/**
+ * hash-wasm's own `argon2id()`: portable, and self-contained, but it instantiates a fresh WebAssembly
+ * module and maps fresh memory for every call, which is why worker threads use
+ * password-argon2-wasm.ts instead (bench/ARGON2-SCALING.md).
+ */
+export const hashWasmArgon2id: Argon2idFunction = ({ password, salt, memorySize, iterations, parallelism, hashLength }) =>
+  argon2id({ password, salt, memorySize, iterations, parallelism, hashLength, outputType: "binary" });
+
+export interface Argon2idHasherOptions {
+  /** What computes the tags; hash-wasm's `argon2id()` by default. */
+  argon2id?: Argon2idFunction;
+}
+
 /** The in-thread Argon2id hasher. Throws a RangeError at creation for parameters Argon2 refuses. */
-export function createArgon2idHasher(params: Argon2Params = OWASP_ARGON2ID_PARAMS): PasswordHasher {
+export function createArgon2idHasher(
+  params: Argon2Params = OWASP_ARGON2ID_PARAMS,
+  options: Argon2idHasherOptions = {},
+): PasswordHasher {
   assertArgon2Params(params);
   const { memorySize, iterations, parallelism, hashLength } = params;
+  const compute = options.argon2id ?? hashWasmArgon2id;
+  const encoder = new TextEncoder();
 
   return {
     async hash(password) {
-      return argon2id({
-        password,
-        salt: crypto.getRandomValues(new Uint8Array(SALT_BYTES)),
-        memorySize,
-        iterations,
-        parallelism,
-        hashLength,
-        outputType: "encoded",
-      });
+      // Refused rather than hashed: an empty password is a caller's bug (and hash-wasm rejects it).
+      if (typeof password !== "string" || password.length === 0) throw new TypeError("password must be a non-empty string");
+      const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
+      const tag = await compute({ password: encoder.encode(password), salt, memorySize, iterations, parallelism, hashLength });
+      return `$argon2id$v=19$m=${memorySize},t=${iterations},p=${parallelism}$${toPhcBase64(salt)}$${toPhcBase64(tag)}`;
     },
 
     async verify(phcHash, password) {
       const stored = parseArgon2idPhc(phcHash);
-      // No hash is ever made of an empty password (hash-wasm refuses one), so none can match it.
+      // No hash is ever made of an empty password, so none can match it.
       if (!stored || typeof password !== "string" || password.length === 0) return { valid: false, needsRehash: false };
-      // hash-wasm recomputes with the stored m, t, p, salt and length; our parser has already
-      // checked that it will read the same values we did.
-      const valid = await argon2Verify({ password, hash: phcHash });
+      // Recomputed with the stored m, t, p, salt and length, which the parser has bounded.
+      const tag = await compute({
+        password: encoder.encode(password),
+        salt: stored.salt,
+        memorySize: stored.memorySize,
+        iterations: stored.iterations,
+        parallelism: stored.parallelism,
+        hashLength: stored.hash.length,
+      });
+      const valid = constantTimeEqual(tag, stored.hash);
       const weaker =
         stored.memorySize < memorySize || stored.iterations < iterations || stored.parallelism < parallelism;
       return { valid, needsRehash: valid && weaker };
@@ -148,8 +183,19 @@ export function createArgon2idHasher(params: Argon2Params = OWASP_ARGON2ID_PARAM
   };
 }
 
+/**
+ * Compares every byte whatever the first difference: the tag is not secret the way a MAC is, but
+ * an early exit would still tell a timing observer how much of a guessed tag was right.
+ */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+  return difference === 0;
+}
+
 /** Checked once, at creation: a bad cost is a configuration error, not a per-request failure. */
-function assertArgon2Params(params: Argon2Params): void {
+export function assertArgon2Params(params: Argon2Params): void {
   const { memorySize, iterations, parallelism, hashLength } = params;
   const ok =
     Number.isInteger(parallelism) &&
@@ -175,6 +221,13 @@ function assertArgon2Params(params: Argon2Params): void {
 function decimal(text: string): number | null {
   if (!/^(0|[1-9]\d{0,9})$/.test(text)) return null;
   return Number(text);
+}
+
+/** PHC's "B64": standard alphabet, no padding. */
+function toPhcBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/=+$/, "");
 }
 
 /** PHC's "B64": standard alphabet, no padding. */

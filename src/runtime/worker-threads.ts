@@ -66,14 +66,17 @@ export function spawnPasswordWorker(params: Argon2Params): PasswordWorker {
 }
 
 export interface PasswordHasherPoolOptions {
-  /** Worker threads; 1-2 with hash-wasm (it barely scales over threads in one process). */
+  /**
+   * Worker threads, i.e. hashes at once: one per core (each thread reuses one hash-wasm instance,
+   * which is what lets them scale; src/crypto/password-argon2-wasm.ts).
+   */
   workers: number;
   /** Jobs allowed to wait for a worker; beyond that a job fails at once with PasswordHasherBusyError. */
   maxQueue: number;
   params?: Argon2Params;
 }
 
-/** For the entrypoints: the worker-thread pool with Argon2id at `params` (OWASP by default). */
+/** The hash-wasm worker-thread pool with Argon2id at `params` (OWASP by default); src/runtime/password-hasher.ts chooses between it and the native hasher. */
 export function createPasswordHasherPool(options: PasswordHasherPoolOptions): PasswordHasher {
   const params = options.params ?? OWASP_ARGON2ID_PARAMS;
   return createWorkerPoolHasher({

@@ -15,6 +15,7 @@ import {
   type PasswordHasher,
 } from "../../src/crypto/password.js";
 import { createPasswordHasherPool, spawnPasswordWorker } from "../../src/runtime/worker-threads.js";
+import { concurrencyRatios } from "./concurrency-ratios.js";
 
 // Cheap parameters where the cost does not matter, so the scheduling is what is tested.
 const FAST_PARAMS: Argon2Params = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
@@ -108,6 +109,14 @@ describe("createPasswordHasherPool (real worker threads)", () => {
     // Four hashes take ~250-350 ms here, room for dozens of 5 ms ticks. Had they run on this
     // thread, the timer could only fire between hashes: a handful of ticks at most.
     expect(ticks).toBeGreaterThan(10);
+  });
+
+  it("runs 2 hashes at once with 2 workers: 4 hashes take well under 4 x one", async () => {
+    const pool = track(createPasswordHasherPool({ workers: 2, maxQueue: 8 }));
+    await Promise.all([pool.hash("warm up"), pool.hash("warm up")]);
+
+    const ratios = await concurrencyRatios(pool, 4);
+    expect(Math.min(...ratios), `wall time of 4 hashes two at a time / one at a time: ${ratios.join(", ")}`).toBeLessThan(0.8);
   });
 
   it("close() rejects what is waiting, terminates the workers, and refuses later calls cleanly", async () => {
