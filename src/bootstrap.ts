@@ -6,8 +6,7 @@ import { Registry } from "prom-client";
 import { ConfigError, loadConfig, type Config, type LoadConfigOptions, type RedisClusterConfig } from "./config.js";
 import {
   createAccessTokens,
-  createAsymmetricSigningKeys,
-  createHmacSigningKeys,
+  createSigningKeys,
   generateSigningJwk,
   type PrivateSigningJwk,
   type SigningKeys,
@@ -101,16 +100,8 @@ export function createRedisClusterClient(cluster: RedisClusterConfig): Cluster {
   });
 }
 
-async function loadSigningKeys(config: Config, logger: Logger): Promise<SigningKeys> {
-  const { signing } = config.jwt;
-  switch (signing.kind) {
-    case "hmac":
-      return createHmacSigningKeys(signing.secret);
-    case "asymmetric":
-      return createAsymmetricSigningKeys(signing.privateJwks as PrivateSigningJwk[]);
-    case "development-key":
-      return createAsymmetricSigningKeys([await loadOrCreateDevelopmentKey(config.dataDir, logger)]);
-  }
+function loadSigningKeys(config: Config, logger: Logger): Promise<SigningKeys> {
+  return createSigningKeys(config.jwt.signing, () => loadOrCreateDevelopmentKey(config.dataDir, logger));
 }
 
 /** Development only: an Ed25519 key made once and kept under the data directory (mode 0600). */

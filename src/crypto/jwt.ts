@@ -10,6 +10,7 @@ import {
   type JWTHeaderParameters,
 } from "jose";
 import { LRUCache } from "lru-cache";
+import type { SigningConfig } from "../config.js";
 import { toBase64Url } from "./encoding.js";
 
 export type SigningAlgorithm = "HS256" | "EdDSA" | "ES256";
@@ -81,6 +82,25 @@ export async function createAsymmetricSigningKeys(privateJwks: readonly PrivateS
     verification: new Map(keys.map((key) => [key.kid, key])),
     publicJwks,
   };
+}
+
+/**
+ * The keys a signing configuration names. `developmentKey` supplies the key when none is configured
+ * (the entrypoints keep one under DATA_DIR); without it that case is an error.
+ */
+export async function createSigningKeys(
+  signing: SigningConfig,
+  developmentKey?: () => Promise<PrivateSigningJwk>,
+): Promise<SigningKeys> {
+  switch (signing.kind) {
+    case "hmac":
+      return createHmacSigningKeys(signing.secret);
+    case "asymmetric":
+      return createAsymmetricSigningKeys(signing.privateJwks as PrivateSigningJwk[]);
+    case "development-key":
+      if (!developmentKey) throw new Error("no signing key configured: set JWT_SECRET or JWT_PRIVATE_KEYS");
+      return createAsymmetricSigningKeys([await developmentKey()]);
+  }
 }
 
 /** A fresh Ed25519 private JWK with its RFC 7638 thumbprint as kid (the development key). */
