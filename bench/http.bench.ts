@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { decodeJwt, exportJWK, generateKeyPair } from "jose";
 import { loadConfig } from "../src/config.js";
 import { toBase64Url, randomBytes } from "../src/crypto/encoding.js";
-import { createAccessTokens, generateSigningJwk, type PrivateSigningJwk } from "../src/crypto/jwt.js";
+import { createAccessTokensFromConfig, generateSigningJwk, type PrivateSigningJwk } from "../src/crypto/jwt.js";
 import { createRefreshToken, hashRefreshToken } from "../src/crypto/refresh-tokens.js";
 import { createPostgresDatabase, type DatabaseHandle } from "../src/db/database.js";
 import { createPasswordHasher } from "../src/runtime/password-hasher.js";
@@ -496,14 +496,7 @@ export async function runHttp(options: BenchOptions, log: Log = (line) => consol
     // /me as a client's first request with a new token: the service's verified-token cache (keyed by
     // the whole token) cannot help, so every request pays a full signature check. The tokens are
     // signed here with the service's own key, for the users' live sessions, as the service would.
-    const minter = createAccessTokens({
-      keys: await signingKeysFromConfig(config),
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      ttlSeconds: config.tokens.accessTokenTtlSeconds,
-      clockToleranceSeconds: config.jwt.clockToleranceSeconds,
-      verifiedTokenCacheSize: 0,
-    });
+    const minter = createAccessTokensFromConfig(config, await signingKeysFromConfig(config), { verifiedTokenCacheSize: 0 });
     const freshTokens = {
       tokens: [] as string[],
       minted: 0,

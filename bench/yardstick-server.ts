@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { loadConfig } from "../src/config.js";
-import { createAccessTokens } from "../src/crypto/jwt.js";
+import { createAccessTokensFromConfig } from "../src/crypto/jwt.js";
 import { signingKeysFromConfig } from "./lib/keys.js";
 
 /**
@@ -8,7 +8,7 @@ import { signingKeysFromConfig } from "./lib/keys.js";
  * (@hono/node-server on Node, Bun.serve on Bun), so every service figure can be read as a ratio to:
  *   GET /bare    a bare Hono JSON route: the ceiling of the runtime + adapter + load generator;
  *   GET /verify  a route that only verifies the bearer access token, with the service's own
- *                createAccessTokens and the very key the service signs with (same JWT_* env), its
+ *                createAccessTokensFromConfig and the very key the service signs with (same JWT_* env), its
  *                verified-token cache turned off: every request pays one full signature check,
  *                whatever the service under test caches.
  * No logging, no middleware: whatever the service does beyond this is what its ratios show.
@@ -25,14 +25,7 @@ declare const Bun: {
 
 const config = loadConfig(process.env);
 
-const accessTokens = createAccessTokens({
-  keys: await signingKeysFromConfig(config),
-  issuer: config.jwt.issuer,
-  audience: config.jwt.audience,
-  ttlSeconds: config.tokens.accessTokenTtlSeconds,
-  clockToleranceSeconds: config.jwt.clockToleranceSeconds,
-  verifiedTokenCacheSize: 0,
-});
+const accessTokens = createAccessTokensFromConfig(config, await signingKeysFromConfig(config), { verifiedTokenCacheSize: 0 });
 
 const BEARER = /^Bearer ([A-Za-z0-9_~+/.=-]+)$/i;
 

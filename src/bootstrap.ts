@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { Registry } from "prom-client";
 import { ConfigError, loadConfig, type Config, type LoadConfigOptions, type RedisClusterConfig } from "./config.js";
 import {
-  createAccessTokens,
+  createAccessTokensFromConfig,
   createSigningKeys,
   generateSigningJwk,
   type PrivateSigningJwk,
@@ -133,13 +133,7 @@ async function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promi
 
 export async function createRuntime(config: Config, options: { logger?: Logger } = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config);
-  const accessTokens = createAccessTokens({
-    keys: await loadSigningKeys(config, logger),
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    ttlSeconds: config.tokens.accessTokenTtlSeconds,
-    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
-  });
+  const accessTokens = createAccessTokensFromConfig(config, await loadSigningKeys(config, logger));
 
   const database = await openDatabase(config);
   if (config.database.migrateOnStart) await database.migrate(MIGRATIONS_FOLDER);

@@ -10,7 +10,7 @@ import {
   type JWTHeaderParameters,
 } from "jose";
 import { LRUCache } from "lru-cache";
-import type { SigningConfig } from "../config.js";
+import type { Config, SigningConfig } from "../config.js";
 import { toBase64Url } from "./encoding.js";
 
 export type SigningAlgorithm = "HS256" | "EdDSA" | "ES256";
@@ -146,6 +146,22 @@ export interface AccessTokens {
 const ACCESS_TOKEN_TYP = "at+jwt";
 /** Header parameters that point at keys elsewhere (RFC 8725 §3.10): never followed, always refused. */
 const FORBIDDEN_HEADERS = ["jku", "x5u", "jwk", "x5c"] as const;
+
+/** Access tokens with `keys` and the issuer, audience, lifetime and tolerance that `config` names. */
+export function createAccessTokensFromConfig(
+  config: Pick<Config, "jwt" | "tokens">,
+  keys: SigningKeys,
+  options: Pick<AccessTokenOptions, "verifiedTokenCacheSize"> = {},
+): AccessTokens {
+  return createAccessTokens({
+    keys,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.tokens.accessTokenTtlSeconds,
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    ...options,
+  });
+}
 
 const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 

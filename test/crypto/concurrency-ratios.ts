@@ -1,4 +1,5 @@
-import type { PasswordHasher } from "../../src/crypto/password.js";
+import { expect } from "vitest";
+import { PasswordHasherBusyError, type PasswordHasher } from "../../src/crypto/password.js";
 
 /**
  * Wall time of `count` hashes sent all at once over that of `count` hashes sent one after another,
@@ -22,4 +23,33 @@ export async function concurrencyRatios(hasher: PasswordHasher, count: number): 
     if (ratios.at(-1)! < 0.8) break;
   }
   return ratios;
+}
+
+/**
+ * Ten hashes at once into a hasher that runs one and queues two: exactly three are accepted, the
+ * other seven fail with PasswordHasherBusyError (with a whole Retry-After of at least 1 s) before
+ * any hash has finished, so an overload costs a refused client nothing but the refusal.
+ */
+export async function expectBurstRefusedAtOnce(hasher: PasswordHasher): Promise<void> {
+  const settled: { ok: boolean; at: number; error?: unknown }[] = [];
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      hasher.hash(`burst-${i}`).then(
+        () => settled.push({ ok: true, at: performance.now() }),
+        (error: unknown) => settled.push({ ok: false, at: performance.now(), error }),
+      ),
+    ),
+  );
+  const accepted = settled.filter((entry) => entry.ok);
+  const refused = settled.filter((entry) => !entry.ok);
+  // One hashing, two waiting, seven refused.
+  expect(accepted).toHaveLength(3);
+  expect(refused).toHaveLength(7);
+  for (const { error } of refused) {
+    expect(error).toBeInstanceOf(PasswordHasherBusyError);
+    const { retryAfterSeconds } = error as PasswordHasherBusyError;
+    expect(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 1).toBe(true);
+  }
+  // Refused without waiting for any hash: every refusal came before the first success.
+  expect(Math.max(...refused.map((entry) => entry.at))).toBeLessThan(Math.min(...accepted.map((entry) => entry.at)));
 }

@@ -10,7 +10,7 @@ import {
 } from "../../src/crypto/password.js";
 import { loadNativeArgon2id } from "../../src/runtime/native-argon2.js";
 import { availableCores, createPasswordHasher } from "../../src/runtime/password-hasher.js";
-import { concurrencyRatios } from "./concurrency-ratios.js";
+import { concurrencyRatios, expectBurstRefusedAtOnce } from "./concurrency-ratios.js";
 
 const FAST_PARAMS: Argon2Params = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
 const WEAK_PARAMS: Argon2Params = { ...OWASP_ARGON2ID_PARAMS, memorySize: 4096, iterations: 1 };
@@ -102,25 +102,7 @@ describe("createPasswordHasher (PASSWORD_HASHER)", () => {
   it("bounds the native queue like the worker pool: past it, PasswordHasherBusyError at once", async () => {
     const { hasher } = await createPasswordHasher({ implementation: "native", concurrency: 1, maxQueue: 2 });
     track(hasher);
-    const settled: { ok: boolean; at: number; error?: unknown }[] = [];
-    await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        hasher.hash(`burst-${i}`).then(
-          () => settled.push({ ok: true, at: performance.now() }),
-          (error: unknown) => settled.push({ ok: false, at: performance.now(), error }),
-        ),
-      ),
-    );
-    const accepted = settled.filter((entry) => entry.ok);
-    const refused = settled.filter((entry) => !entry.ok);
-    // One hashing, two waiting, seven refused before any hash finished.
-    expect(accepted).toHaveLength(3);
-    expect(refused).toHaveLength(7);
-    for (const { error } of refused) {
-      expect(error).toBeInstanceOf(PasswordHasherBusyError);
-      expect((error as PasswordHasherBusyError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    }
-    expect(Math.max(...refused.map((entry) => entry.at))).toBeLessThan(Math.min(...accepted.map((entry) => entry.at)));
+    await expectBurstRefusedAtOnce(hasher);
   });
 
   it("runs 2 native hashes at once with a concurrency of 2, off the event loop", async () => {

@@ -15,7 +15,7 @@ import {
   type PasswordHasher,
 } from "../../src/crypto/password.js";
 import { createPasswordHasherPool, spawnPasswordWorker } from "../../src/runtime/worker-threads.js";
-import { concurrencyRatios } from "./concurrency-ratios.js";
+import { concurrencyRatios, expectBurstRefusedAtOnce } from "./concurrency-ratios.js";
 
 // Cheap parameters where the cost does not matter, so the scheduling is what is tested.
 const FAST_PARAMS: Argon2Params = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
@@ -67,29 +67,7 @@ describe("createPasswordHasherPool (real worker threads)", () => {
 
   it("refuses at once, with PasswordHasherBusyError, what does not fit in the workers and the queue", async () => {
     const pool = track(createPasswordHasherPool({ workers: 1, maxQueue: 2, params: FAST_PARAMS }));
-    const settled: { ok: boolean; at: number; error?: unknown }[] = [];
-
-    await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        pool.hash(`burst-${i}`).then(
-          () => settled.push({ ok: true, at: performance.now() }),
-          (error: unknown) => settled.push({ ok: false, at: performance.now(), error }),
-        ),
-      ),
-    );
-
-    const accepted = settled.filter((entry) => entry.ok);
-    const refused = settled.filter((entry) => !entry.ok);
-    // One running in the worker, two waiting, seven refused.
-    expect(accepted).toHaveLength(3);
-    expect(refused).toHaveLength(7);
-    for (const { error } of refused) {
-      expect(error).toBeInstanceOf(PasswordHasherBusyError);
-      const { retryAfterSeconds } = error as PasswordHasherBusyError;
-      expect(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 1).toBe(true);
-    }
-    // Refused without waiting for any hash: every refusal came before the first success.
-    expect(Math.max(...refused.map((entry) => entry.at))).toBeLessThan(Math.min(...accepted.map((entry) => entry.at)));
+    await expectBurstRefusedAtOnce(pool);
 
     // The burst leaves nothing stuck: the pool takes work again.
     expect((await pool.verify(await pool.hash("after the burst"), "after the burst")).valid).toBe(true);

@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { createApp, type App } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
-import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type SigningKeys } from "../../src/crypto/jwt.js";
+import { createAccessTokensFromConfig, createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type SigningKeys } from "../../src/crypto/jwt.js";
 import { createArgon2idHasher, type PasswordHasher } from "../../src/crypto/password.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
 import type { AppDeps } from "../../src/deps.js";
@@ -99,13 +99,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   }
 
   const signingKeys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
-  const accessTokens = createAccessTokens({
-    keys: signingKeys,
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    ttlSeconds: config.tokens.accessTokenTtlSeconds,
-    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
-  });
+  const accessTokens = createAccessTokensFromConfig(config, signingKeys);
   const hasher = options.hasher ?? createArgon2idHasher(FAST_ARGON2_PARAMS);
   const clock = createTestClock();
   const deps: AppDeps = {

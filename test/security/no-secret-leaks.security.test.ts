@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
-import { createAccessTokens, createHmacSigningKeys } from "../../src/crypto/jwt.js";
+import { createAccessTokensFromConfig, createHmacSigningKeys } from "../../src/crypto/jwt.js";
 import type { Database } from "../../src/db/database.js";
 import { loggableError } from "../../src/lib/loggable-error.js";
 import { users as usersTable } from "../../src/db/schema.js";
@@ -78,13 +78,7 @@ function describeNoSecretLeaks(backend: BackendName) {
       const capture = createCapturingLogger("trace");
       logs = capture.output;
       testApp = await createTestApp({ backend, logger: capture.logger, env: { LOGIN_THROTTLE: "3/15m", LOG_LEVEL: "trace" } });
-      const accessTokens = createAccessTokens({
-        keys: await createHmacSigningKeys(HS256_SECRET),
-        issuer: testApp.config.jwt.issuer,
-        audience: testApp.config.jwt.audience,
-        ttlSeconds: testApp.config.tokens.accessTokenTtlSeconds,
-        clockToleranceSeconds: testApp.config.jwt.clockToleranceSeconds,
-      });
+      const accessTokens = createAccessTokensFromConfig(testApp.config, await createHmacSigningKeys(HS256_SECRET));
       client = inProcessClient(createApp({ ...testApp.deps, accessTokens }));
       const doc = (await client.request("GET", "/doc")).body;
       hasPasswordChange = Boolean(doc.paths["/me/password"]?.post);

@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type PrivateSigningJwk } from "../../src/crypto/jwt.js";
+import { createAccessTokens, createAccessTokensFromConfig, createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type PrivateSigningJwk } from "../../src/crypto/jwt.js";
 import { createTestApp, inProcessClient, type TestApp, type TestClient } from "../helpers/test-app.js";
 import { expectProblem, PASSWORD, uniqueEmail } from "./support.js";
 
@@ -22,13 +22,7 @@ afterAll(async () => {
 async function accessTokensFor(jwks: PrivateSigningJwk[], testApp: TestApp): Promise<AccessTokens> {
   const config = loadConfig({ NODE_ENV: "production", JWT_PRIVATE_KEYS: JSON.stringify(jwks) });
   if (config.jwt.signing.kind !== "asymmetric") throw new Error("expected asymmetric keys");
-  return createAccessTokens({
-    keys: await createAsymmetricSigningKeys(config.jwt.signing.privateJwks as PrivateSigningJwk[]),
-    issuer: testApp.config.jwt.issuer,
-    audience: testApp.config.jwt.audience,
-    ttlSeconds: testApp.config.tokens.accessTokenTtlSeconds,
-    clockToleranceSeconds: testApp.config.jwt.clockToleranceSeconds,
-  });
+  return createAccessTokensFromConfig(testApp.config, await createAsymmetricSigningKeys(config.jwt.signing.privateJwks as PrivateSigningJwk[]));
 }
 
 describe("key rotation (JWT_PRIVATE_KEYS: the first signs, all verify)", () => {
