@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import os from "node:os";
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from "jose";
 import { measure } from "mitata";
-import { toBase64Url, randomBytes } from "../src/crypto/encoding.js";
+import { toBase64Url, randomBytes } from "../src/lib/encoding.js";
 import {
   createAccessTokens,
   createAsymmetricSigningKeys,
@@ -12,15 +12,15 @@ import {
   type PrivateSigningJwk,
   type SigningAlgorithm,
   type SigningKeys,
-} from "../src/crypto/jwt.js";
-import { createArgon2idHasher, OWASP_ARGON2ID_PARAMS, type PasswordHasher } from "../src/crypto/password.js";
-import { createRefreshToken, sealSuccessor } from "../src/crypto/refresh-tokens.js";
+} from "../src/tokens/jwt.js";
+import { createArgon2idHasher, OWASP_ARGON2ID_PARAMS, type PasswordHasher } from "../src/password/hasher.js";
+import { createRefreshToken, sealSuccessor } from "../src/sessions/refresh-tokens.js";
 import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "../src/db/database.js";
-import { createPasswordHasher } from "../src/runtime/password-hasher.js";
-import { createRedisSessionStore } from "../src/stores/redis-session-store.js";
-import { createSqlSessionStore } from "../src/stores/sql-session-store.js";
-import { createSqlUserStore } from "../src/stores/sql-user-store.js";
-import type { SessionStore } from "../src/stores/session-store.js";
+import { createPasswordHasher } from "../src/password/index.js";
+import { createRedisSessionStore } from "../src/sessions/redis-store.js";
+import { createSqlSessionStore } from "../src/sessions/sql-store.js";
+import { createSqlUserStore } from "../src/users/sql-store.js";
+import type { SessionStore } from "../src/sessions/store.js";
 import { createFreshDatabase, createFreshRedisPrefix, deleteKeysWithPrefix } from "./lib/backends.js";
 import { isEntrypoint, loadBenchOptions, type BenchOptions } from "./lib/options.js";
 import { formatNs, formatNumber } from "./lib/stats.js";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { loadConfig } from "../src/config.js";
-import { createAccessTokensFromConfig } from "../src/crypto/jwt.js";
+import { createAccessTokensFromConfig } from "../src/tokens/jwt.js";
 import { signingKeysFromConfig } from "./lib/keys.js";
 
 /**

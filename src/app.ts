@@ -6,24 +6,24 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { PasswordHasherBusyError } from "./crypto/password.js";
+import { PasswordHasherBusyError } from "./password/hasher.js";
 import type { AppDeps, AppEnv, AppServices } from "./deps.js";
 import { isDependencyOutage } from "./lib/dependency-errors.js";
 import { loggableError } from "./lib/loggable-error.js";
-import { withLoginThrottle } from "./lib/login-throttle.js";
-import { ProblemError, type ProblemCode } from "./lib/problem.js";
-import { validationHook } from "./lib/validation.js";
-import { createAuthRateLimits } from "./middleware/rate-limit.js";
+import { withLoginThrottle } from "./login-throttle/with-login-throttle.js";
+import { ProblemError, type ProblemCode } from "./http/problem.js";
+import { validationHook } from "./http/validation.js";
+import { createAuthRateLimits } from "./rate-limit/middleware.js";
 import { createObservability } from "./observability/instrument.js";
 import { createAccountRouter } from "./routes/account/account.index.js";
 import { createAdminRouter } from "./routes/admin/admin.index.js";
 import { createAuthRouter } from "./routes/auth/auth.index.js";
 import { createServiceRouter } from "./routes/service/service.index.js";
-import { createAccountService } from "./services/account-service.js";
-import { createAdminService } from "./services/admin-service.js";
-import { createAuthService } from "./services/auth-service.js";
-import { createSecurityEventRecorder } from "./services/security-events.js";
-import { createMemoryLoginThrottleStore } from "./stores/memory-login-throttle-store.js";
+import { createAccountService } from "./users/account-service.js";
+import { createAdminService } from "./users/admin-service.js";
+import { createAuthService } from "./auth/auth-service.js";
+import { createSecurityEventRecorder } from "./events/recorder.js";
+import { createMemoryLoginThrottleStore } from "./login-throttle/memory-store.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -94,7 +94,7 @@ export function createApp(appDeps: AppDeps) {
     account: createAccountService({ users, sessions, events, hasher, clock, recordEvent }),
     admin: createAdminService({ users, sessions, clock, recordEvent }),
   };
-  // Failed-login throttling per account, around login (src/lib/login-throttle.ts).
+  // Failed-login throttling per account, around login (src/login-throttle/with-login-throttle.ts).
   const { loginThrottle } = deps.config;
   services.auth = withLoginThrottle(
     services.auth,

@@ -10,19 +10,19 @@ import {
   generateSigningJwk,
   type PrivateSigningJwk,
   type SigningKeys,
-} from "./crypto/jwt.js";
+} from "./tokens/jwt.js";
 import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "./db/database.js";
 import type { AppDeps, ReadinessCheck } from "./deps.js";
 import { createLogger } from "./observability/logger.js";
 import { collectProcessMetrics } from "./observability/metrics.js";
-import { createPasswordHasher } from "./runtime/password-hasher.js";
-import { createRedisLoginThrottleStore } from "./stores/redis-login-throttle-store.js";
-import { createRedisRateLimitStore } from "./stores/redis-rate-limit-store.js";
-import { createRedisSessionStore } from "./stores/redis-session-store.js";
-import { createSqlSecurityEventStore } from "./stores/sql-security-event-store.js";
-import { createSqlSessionStore } from "./stores/sql-session-store.js";
-import type { SessionStore } from "./stores/session-store.js";
-import { createSqlUserStore } from "./stores/sql-user-store.js";
+import { createPasswordHasher } from "./password/index.js";
+import { createRedisLoginThrottleStore } from "./login-throttle/redis-store.js";
+import { createRedisRateLimitStore } from "./rate-limit/redis-store.js";
+import { createRedisSessionStore } from "./sessions/redis-store.js";
+import { createSqlSecurityEventStore } from "./events/sql-store.js";
+import { createSqlSessionStore } from "./sessions/sql-store.js";
+import type { SessionStore } from "./sessions/store.js";
+import { createSqlUserStore } from "./users/sql-store.js";
 
 /**
  * Builds every dependency from the config, once, for a runtime entrypoint (Node or Bun: both

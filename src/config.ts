@@ -180,7 +180,7 @@ const schema = z.object({
   SECURITY_EVENT_RETENTION: durationSeconds(3600).default(90 * 86_400),
   // Password hashing (README, "Password hashing"): auto = native @node-rs/argon2 when it loads, else hash-wasm.
   PASSWORD_HASHER: z.enum(["auto", "native", "wasm"], { error: "must be auto, native or wasm" }).default("auto"),
-  // Unset: one per core (src/runtime/password-hasher.ts), which config.ts, being pure, does not know.
+  // Unset: one per core (src/password/index.ts), which config.ts, being pure, does not know.
   PASSWORD_HASH_WORKERS: integer(1, 64).optional(),
   PASSWORD_HASH_MAX_QUEUE: integer(1, 100_000).default(64),
   BODY_LIMIT_BYTES: integer(256, 1_048_576).default(16_384),
@@ -243,7 +243,7 @@ export interface Config {
   http: { bodyLimitBytes: number; trustProxyHops: number; corsOrigins: string[]; shutdownTimeoutSeconds: number };
   /** Per client IP; null = off. */
   rateLimits: { register: RateLimitRule | null; login: RateLimitRule | null; refresh: RateLimitRule | null };
-  /** Failed logins per account (see src/stores/login-throttle-store.ts); null = off. */
+  /** Failed logins per account (see src/login-throttle/store.ts); null = off. */
   loginThrottle: { maxFailures: number; windowSeconds: number; baseBackoffSeconds: number; maxBackoffSeconds: number } | null;
   logLevel: ParsedEnv["LOG_LEVEL"];
   /** Absent: pretty in development on a terminal, JSON otherwise (src/observability/logger.ts). */

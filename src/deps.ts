@@ -3,17 +3,17 @@ import type { Store as RateLimitStore } from "hono-rate-limiter";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.js";
-import type { AccessTokens } from "./crypto/jwt.js";
-import type { PasswordHasher } from "./crypto/password.js";
+import type { AccessTokens } from "./tokens/jwt.js";
+import type { PasswordHasher } from "./password/hasher.js";
 import type { TracingDeps } from "./observability/tracing.js";
-import type { AccountService } from "./services/account-service.js";
-import type { AdminService } from "./services/admin-service.js";
-import type { AuthService } from "./services/auth-service.js";
-import type { RecordSecurityEvent } from "./services/security-events.js";
-import type { LoginThrottleStore } from "./stores/login-throttle-store.js";
-import type { SecurityEventStore } from "./stores/security-event-store.js";
-import type { SessionStore } from "./stores/session-store.js";
-import type { User, UserStore } from "./stores/user-store.js";
+import type { AccountService } from "./users/account-service.js";
+import type { AdminService } from "./users/admin-service.js";
+import type { AuthService } from "./auth/auth-service.js";
+import type { RecordSecurityEvent } from "./events/recorder.js";
+import type { LoginThrottleStore } from "./login-throttle/store.js";
+import type { SecurityEventStore } from "./events/store.js";
+import type { SessionStore } from "./sessions/store.js";
+import type { User, UserStore } from "./users/store.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {

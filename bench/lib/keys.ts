@@ -1,5 +1,5 @@
 import type { Config } from "../../src/config.js";
-import { createSigningKeys, type SigningKeys } from "../../src/crypto/jwt.js";
+import { createSigningKeys, type SigningKeys } from "../../src/tokens/jwt.js";
 
 /**
  * The service's signing keys from its config, as src/bootstrap.ts builds them: the yardstick

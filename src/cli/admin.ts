@@ -2,8 +2,8 @@ import { uuidv7 } from "uuidv7";
 import { loadConfigOrExit, openDatabase } from "../bootstrap.js";
 import { MIGRATIONS_FOLDER } from "../db/database.js";
 import { RoleSchema } from "../routes/admin/admin.schemas.js";
-import { createSqlSecurityEventStore } from "../stores/sql-security-event-store.js";
-import { createSqlUserStore } from "../stores/sql-user-store.js";
+import { createSqlSecurityEventStore } from "../events/sql-store.js";
+import { createSqlUserStore } from "../users/sql-store.js";
 
 /**
  * `npm run admin -- grant <email> [role]` / `revoke <email> [role]` (role defaults to admin): the

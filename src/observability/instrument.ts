@@ -2,7 +2,7 @@ import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { Registry } from "prom-client";
 import type { AppDeps, AppEnv } from "../deps.js";
-import { problemResponses } from "../lib/openapi.js";
+import { problemResponses } from "../http/openapi.js";
 import { createAppMetrics, createMetricsHandler, PROMETHEUS_CONTENT_TYPE, type AppMetrics } from "./metrics.js";
 import { createTracing, traceMethods, type Tracing } from "./tracing.js";
 

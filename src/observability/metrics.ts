@@ -3,10 +3,10 @@ import { Hono } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { PasswordHasher } from "../crypto/password.js";
+import type { PasswordHasher } from "../password/hasher.js";
 import type { ReadinessCheck } from "../deps.js";
-import { ProblemError } from "../lib/problem.js";
-import type { AuthOutcome } from "../services/auth-service.js";
+import { ProblemError } from "../http/problem.js";
+import type { AuthOutcome } from "../auth/auth-service.js";
 
 /**
  * Prometheus metrics of one app, in a registry of its own (never prom-client's global one), so that

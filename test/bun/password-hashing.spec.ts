@@ -2,16 +2,16 @@
  * Password hashing on Bun, run by `bun test` (CI: `npx bun test ./test/bun/`; Bun maps the
  * `vitest` imports onto bun:test): the native hasher loads, the hash-wasm worker pool runs its
  * reused instances in Bun's worker threads and really hashes two at a time, and both read each
- * other's PHC strings. The full suites run on Node under vitest (test/crypto/).
+ * other's PHC strings. The full suites run on Node under vitest (test/password/).
  * Named .spec.ts so that vitest (which runs *.test.ts) leaves it to bun test.
  */
 import { argon2id } from "hash-wasm";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileHashWasmArgon2, createReusableArgon2id } from "../../src/crypto/password-argon2-wasm.js";
-import { OWASP_ARGON2ID_PARAMS, type PasswordHasher } from "../../src/crypto/password.js";
-import { readHashWasmArgon2Bundle } from "../../src/runtime/hash-wasm-bundle.js";
-import { createPasswordHasher } from "../../src/runtime/password-hasher.js";
-import { concurrencyRatios } from "../crypto/concurrency-ratios.js";
+import { compileHashWasmArgon2, createReusableArgon2id } from "../../src/password/argon2-wasm.js";
+import { OWASP_ARGON2ID_PARAMS, type PasswordHasher } from "../../src/password/hasher.js";
+import { readHashWasmArgon2Bundle } from "../../src/password/hash-wasm-bundle.js";
+import { createPasswordHasher } from "../../src/password/index.js";
+import { concurrencyRatios } from "../password/concurrency-ratios.js";
 
 const opened: PasswordHasher[] = [];
 afterAll(async () => {

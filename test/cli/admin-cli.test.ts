@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPgliteDatabase, MIGRATIONS_FOLDER } from "../../src/db/database.js";
-import { createSqlSecurityEventStore } from "../../src/stores/sql-security-event-store.js";
-import { createSqlUserStore } from "../../src/stores/sql-user-store.js";
+import { createSqlSecurityEventStore } from "../../src/events/sql-store.js";
+import { createSqlUserStore } from "../../src/users/sql-store.js";
 import { createTestPostgres, testDatabaseUrl } from "../helpers/backends.js";
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk } from "../../src/crypto/jwt.js";
+import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk } from "../../src/tokens/jwt.js";
 import { users } from "../../src/db/schema.js";
 import { eq } from "drizzle-orm";
 import type { TestApp, TestClient, TestResponse } from "../helpers/test-app.js";

@@ -1,7 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRefreshToken, hashRefreshToken, openSuccessor, sealSuccessor } from "../../src/crypto/refresh-tokens.js";
-import type { RotateInput, RotateResult, SessionRecord, SessionStore } from "../../src/stores/session-store.js";
+import { createRefreshToken, hashRefreshToken, openSuccessor, sealSuccessor } from "../../src/sessions/refresh-tokens.js";
+import type { RotateInput, RotateResult, SessionRecord, SessionStore } from "../../src/sessions/store.js";
 
 export interface SessionStoreTestContext {
   store: SessionStore;

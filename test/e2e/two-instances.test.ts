@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSigningJwk } from "../../src/crypto/jwt.js";
+import { generateSigningJwk } from "../../src/tokens/jwt.js";
 import { createTestPostgres, createTestRedis, testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
 import { startServer, type ServerProcess } from "../helpers/server-process.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Registry } from "prom-client";
 import { createApp } from "../../src/app.js";
-import { createArgon2idHasher, type PasswordHasher } from "../../src/crypto/password.js";
+import { createArgon2idHasher, type PasswordHasher } from "../../src/password/hasher.js";
 import { createMetricsApp } from "../../src/observability/metrics.js";
 import { flows, PASSWORD, uniqueEmail } from "../helpers/flows.js";
 import { createTestApp, FAST_ARGON2_PARAMS, inProcessClient, type TestApp, type TestClient } from "../helpers/test-app.js";

@@ -3,7 +3,7 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createArgon2idHasher } from "../../src/crypto/password.js";
+import { createArgon2idHasher } from "../../src/password/hasher.js";
 import { createObservability } from "../../src/observability/instrument.js";
 import { createTracing, traceMethods } from "../../src/observability/tracing.js";
 import { flows, PASSWORD, uniqueEmail } from "../helpers/flows.js";

@@ -5,7 +5,7 @@ import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, 
 import { connect } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toBase64Url } from "../../src/crypto/encoding.js";
+import { toBase64Url } from "../../src/lib/encoding.js";
 import { users } from "../../src/db/schema.js";
 import { testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
 import { createTestApp, inProcessClient, type BackendName, type TestApp, type TestClient, type TestResponse } from "../helpers/test-app.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createArgon2idHasher, PasswordHasherBusyError, type PasswordHasher } from "../../src/crypto/password.js";
+import { createArgon2idHasher, PasswordHasherBusyError, type PasswordHasher } from "../../src/password/hasher.js";
 import { testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
 import { createTestApp, FAST_ARGON2_PARAMS, inProcessClient, type BackendName, type TestApp, type TestClient, type TestResponse } from "../helpers/test-app.js";
 import { expectProblem, PASSWORD, uniqueEmail } from "./support.js";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
-import { createAccessTokensFromConfig, createHmacSigningKeys } from "../../src/crypto/jwt.js";
+import { createAccessTokensFromConfig, createHmacSigningKeys } from "../../src/tokens/jwt.js";
 import type { Database } from "../../src/db/database.js";
 import { loggableError } from "../../src/lib/loggable-error.js";
 import { users as usersTable } from "../../src/db/schema.js";

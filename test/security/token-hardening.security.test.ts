@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createAccessTokens, createAccessTokensFromConfig, createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type PrivateSigningJwk } from "../../src/crypto/jwt.js";
+import { createAccessTokens, createAccessTokensFromConfig, createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type PrivateSigningJwk } from "../../src/tokens/jwt.js";
 import { createTestApp, inProcessClient, type TestApp, type TestClient } from "../helpers/test-app.js";
 import { expectProblem, PASSWORD, uniqueEmail } from "./support.js";
 

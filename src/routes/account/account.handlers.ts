@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../deps.js";
-import { caller } from "../../lib/client-info.js";
+import { caller } from "../client-info.js";
 import { toUserBody } from "../auth/auth.schemas.js";
 import type * as routes from "./account.routes.js";
 import { toEventBody, toSessionBody } from "./account.schemas.js";

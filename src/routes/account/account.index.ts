@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/create-router.js";
+import { createRouter } from "../create-router.js";
 import * as handlers from "./account.handlers.js";
 import * as routes from "./account.routes.js";
 

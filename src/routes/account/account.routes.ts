@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../lib/openapi.js";
-import { requireAuth } from "../../middleware/require-auth.js";
+import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../http/openapi.js";
+import { requireAuth } from "../../auth/require-auth.js";
 import { UserSchema } from "../auth/auth.schemas.js";
 import {
   ChangePasswordBodySchema,

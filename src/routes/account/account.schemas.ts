@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import type { SecurityEvent } from "../../stores/security-event-store.js";
-import { SECURITY_EVENT_TYPES } from "../../stores/security-event-store.js";
-import type { SessionRecord } from "../../stores/session-store.js";
-import { limitQueryParam } from "../../lib/openapi.js";
+import type { SecurityEvent } from "../../events/store.js";
+import { SECURITY_EVENT_TYPES } from "../../events/store.js";
+import type { SessionRecord } from "../../sessions/store.js";
+import { limitQueryParam } from "../../http/openapi.js";
 import { NameSchema, PasswordSchema } from "../auth/auth.schemas.js";
 
 export const SessionSchema = z

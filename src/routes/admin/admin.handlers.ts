@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../deps.js";
-import { caller } from "../../lib/client-info.js";
+import { caller } from "../client-info.js";
 import type * as routes from "./admin.routes.js";
 import { encodeCursor, toAdminUserBody } from "./admin.schemas.js";
 

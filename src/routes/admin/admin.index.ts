@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/create-router.js";
+import { createRouter } from "../create-router.js";
 import * as handlers from "./admin.handlers.js";
 import * as routes from "./admin.routes.js";
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../lib/openapi.js";
-import { requireAuth } from "../../middleware/require-auth.js";
-import { requireRole } from "../../middleware/require-role.js";
+import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../http/openapi.js";
+import { requireAuth } from "../../auth/require-auth.js";
+import { requireRole } from "../../auth/require-role.js";
 import {
   AdminUserDetailSchema,
   AdminUserSchema,

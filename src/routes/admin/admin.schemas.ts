@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { fromBase64Url, toBase64Url } from "../../crypto/encoding.js";
-import { limitQueryParam } from "../../lib/openapi.js";
+import { fromBase64Url, toBase64Url } from "../../lib/encoding.js";
+import { limitQueryParam } from "../../http/openapi.js";
 import { isUuid } from "../../lib/uuid.js";
-import type { User } from "../../stores/user-store.js";
+import type { User } from "../../users/store.js";
 import { UserSchema, toUserBody } from "../auth/auth.schemas.js";
 
 export const RoleSchema = z

@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../deps.js";
-import { clientInfo } from "../../lib/client-info.js";
+import { clientInfo } from "../client-info.js";
 import type { LoginRoute, LogoutRoute, MeRoute, RefreshRoute, RegisterRoute } from "./auth.routes.js";
 import { toTokenPairBody, toUserBody } from "./auth.schemas.js";
 

@@ -6,8 +6,8 @@ import {
   jsonBody,
   jsonContent,
   problemResponses,
-} from "../../lib/openapi.js";
-import { requireAuth } from "../../middleware/require-auth.js";
+} from "../../http/openapi.js";
+import { requireAuth } from "../../auth/require-auth.js";
 import {
   LoginBodySchema,
   LogoutBodySchema,

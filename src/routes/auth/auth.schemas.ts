@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { TokenPair } from "../../services/auth-service.js";
-import type { User } from "../../stores/user-store.js";
+import type { TokenPair } from "../../auth/auth-service.js";
+import type { User } from "../../users/store.js";
 
 /**
  * No control characters, and no unpaired UTF-16 surrogates (\p{Cs}): those are not Unicode text,

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonContent } from "../../lib/openapi.js";
+import { jsonContent } from "../../http/openapi.js";
 
 const tags = ["Service"];
 

@@ -1,0 +1,236 @@
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTHeaderParameters,
+} from "jose";
+import { LRUCache } from "lru-cache";
+import type { Config, SigningConfig } from "../config.js";
+import { toBase64Url } from "../lib/encoding.js";
+
+export type SigningAlgorithm = "HS256" | "EdDSA" | "ES256";
+
+/** A private JWK as configured in JWT_PRIVATE_KEYS (Ed25519 or P-256, with a kid). */
+export interface PrivateSigningJwk {
+  kty: "OKP" | "EC";
+  crv: "Ed25519" | "P-256";
+  kid: string;
+  d: string;
+  x: string;
+  y?: string;
+  [extra: string]: unknown;
+}
+
+interface VerificationKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  key: CryptoKey;
+}
+
+/**
+ * Keys are imported once, at start: a bad key fails the start rather than the first login, and jose
+ * gets `CryptoKey`s (raw HS256 bytes are re-imported on every call, 1.2-1.6x slower: FINDINGS.md).
+ */
+export interface SigningKeys {
+  signing: VerificationKey;
+  verification: ReadonlyMap<string, VerificationKey>;
+  /** The public halves, for /.well-known/jwks.json; empty for HS256. */
+  publicJwks: JWK[];
+}
+
+export async function createHmacSigningKeys(secret: string): Promise<SigningKeys> {
+  const raw = new TextEncoder().encode(secret);
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  // A stable kid that reveals nothing usable about the secret: a truncated hash of it, domain-separated.
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`auth-service kid\0${secret}`));
+  const kid = `hs256-${toBase64Url(new Uint8Array(digest)).slice(0, 16)}`;
+  const signing: VerificationKey = { kid, alg: "HS256", key };
+  return { signing, verification: new Map([[kid, signing]]), publicJwks: [] };
+}
+
+/** The first key signs; all of them verify (rotation: add the new key first, drop the old one later). */
+export async function createAsymmetricSigningKeys(privateJwks: readonly PrivateSigningJwk[]): Promise<SigningKeys> {
+  const keys: VerificationKey[] = [];
+  const publicJwks: JWK[] = [];
+  let signingKey: CryptoKey | undefined;
+  for (const jwk of privateJwks) {
+    const alg: SigningAlgorithm = jwk.crv === "Ed25519" ? "EdDSA" : "ES256";
+    const { d: _private, ...publicPart } = jwk;
+    const publicJwk: JWK = {
+      kty: publicPart.kty,
+      crv: publicPart.crv,
+      x: publicPart.x,
+      ...(publicPart.y !== undefined && { y: publicPart.y }),
+      kid: jwk.kid,
+      alg,
+      use: "sig",
+    };
+    const verifyKey = (await importJWK(publicJwk, alg)) as CryptoKey;
+    signingKey ??= (await importJWK({ ...publicJwk, d: jwk.d }, alg)) as CryptoKey;
+    keys.push({ kid: jwk.kid, alg, key: verifyKey });
+    publicJwks.push(publicJwk);
+  }
+  const first = keys[0];
+  if (!first || !signingKey) throw new Error("at least one signing key is required");
+  return {
+    signing: { ...first, key: signingKey },
+    verification: new Map(keys.map((key) => [key.kid, key])),
+    publicJwks,
+  };
+}
+
+/**
+ * The keys a signing configuration names. `developmentKey` supplies the key when none is configured
+ * (the entrypoints keep one under DATA_DIR); without it that case is an error.
+ */
+export async function createSigningKeys(
+  signing: SigningConfig,
+  developmentKey?: () => Promise<PrivateSigningJwk>,
+): Promise<SigningKeys> {
+  switch (signing.kind) {
+    case "hmac":
+      return createHmacSigningKeys(signing.secret);
+    case "asymmetric":
+      return createAsymmetricSigningKeys(signing.privateJwks as PrivateSigningJwk[]);
+    case "development-key":
+      if (!developmentKey) throw new Error("no signing key configured: set JWT_SECRET or JWT_PRIVATE_KEYS");
+      return createAsymmetricSigningKeys([await developmentKey()]);
+  }
+}
+
+/** A fresh Ed25519 private JWK with its RFC 7638 thumbprint as kid (the development key). */
+export async function generateSigningJwk(): Promise<PrivateSigningJwk> {
+  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { ...(jwk as PrivateSigningJwk), kid };
+}
+
+export interface AccessTokenClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  roles: string[];
+  iat: number;
+  exp: number;
+}
+
+export interface AccessTokenOptions {
+  keys: SigningKeys;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  clockToleranceSeconds: number;
+  /**
+   * How many verified tokens to remember (0 turns the cache off). A client sends the same access
+   * token for its whole lifetime, so a hit skips the signature check; expiry is still checked on
+   * every call and revocation is not this cache's business (requireAuth checks the session).
+   */
+  verifiedTokenCacheSize?: number;
+}
+
+export interface AccessTokens {
+  readonly ttlSeconds: number;
+  sign(subject: { userId: string; sessionId: string; roles: string[] }, now: Date): Promise<string>;
+  /** The verified claims, or null for any token this service did not issue or no longer accepts. */
+  verify(token: string, now: Date): Promise<AccessTokenClaims | null>;
+  jwks(): { keys: JWK[] };
+}
+
+/** RFC 9068's media type for JWT access tokens; also what tells them apart from any other JWT. */
+const ACCESS_TOKEN_TYP = "at+jwt";
+/** Header parameters that point at keys elsewhere (RFC 8725 §3.10): never followed, always refused. */
+const FORBIDDEN_HEADERS = ["jku", "x5u", "jwk", "x5c"] as const;
+
+/** Access tokens with `keys` and the issuer, audience, lifetime and tolerance that `config` names. */
+export function createAccessTokensFromConfig(
+  config: Pick<Config, "jwt" | "tokens">,
+  keys: SigningKeys,
+  options: Pick<AccessTokenOptions, "verifiedTokenCacheSize"> = {},
+): AccessTokens {
+  return createAccessTokens({
+    keys,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.tokens.accessTokenTtlSeconds,
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    ...options,
+  });
+}
+
+const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
+  const { keys, issuer, audience, ttlSeconds, clockToleranceSeconds } = options;
+  const algorithms = [...new Set([...keys.verification.values()].map((key) => key.alg))];
+  const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
+  // Only tokens that passed full verification go in, keyed by the whole compact token, so a cached
+  // entry can only ever be returned for exactly the bytes that were verified.
+  const verified = cacheSize > 0 ? new LRUCache<string, AccessTokenClaims>({ max: cacheSize }) : undefined;
+
+  /**
+   * Not expired, and not issued in the future (jose checks only `exp`; a token from the future means
+   * a clock gone wrong), both within the tolerance. Applied to fresh and cached tokens alike.
+   */
+  function withinLifetime(claims: AccessTokenClaims, now: Date): boolean {
+    const seconds = Math.floor(now.getTime() / 1000);
+    return claims.exp > seconds - clockToleranceSeconds && claims.iat <= seconds + clockToleranceSeconds;
+  }
+
+  async function resolveKey(header: JWTHeaderParameters): Promise<CryptoKey> {
+    if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new Error("forbidden header parameter");
+    const key = header.kid === undefined ? undefined : keys.verification.get(header.kid);
+    // The algorithm is pinned per key, so a token can never pick how its own signature is checked.
+    if (!key || key.alg !== header.alg) throw new Error("unknown key");
+    return key.key;
+  }
+
+  return {
+    ttlSeconds,
+    async sign({ userId, sessionId, roles }, now) {
+      const issuedAt = Math.floor(now.getTime() / 1000);
+      return new SignJWT({ sid: sessionId, roles })
+        .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: ACCESS_TOKEN_TYP })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject(userId)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlSeconds)
+        .setJti(crypto.randomUUID())
+        .sign(keys.signing.key);
+    },
+    async verify(token, now) {
+      const cached = verified?.get(token);
+      if (cached) return withinLifetime(cached, now) ? cached : null;
+      try {
+        const { payload } = await jwtVerify(token, resolveKey, {
+          algorithms,
+          issuer,
+          audience,
+          typ: ACCESS_TOKEN_TYP,
+          clockTolerance: clockToleranceSeconds,
+          currentDate: now,
+          requiredClaims: ["sub", "sid", "jti", "iat", "exp"],
+        });
+        const { sub, sid, jti, roles, iat, exp } = payload;
+        if (typeof sid !== "string" || typeof jti !== "string" || typeof sub !== "string") return null;
+        if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string")) return null;
+        if (typeof iat !== "number" || typeof exp !== "number") return null;
+        const claims = { sub, sid, jti, roles, iat, exp };
+        if (!withinLifetime(claims, now)) return null;
+        verified?.set(token, claims);
+        return claims;
+      } catch {
+        return null;
+      }
+    },
+    jwks() {
+      return { keys: keys.publicJwks };
+    },
+  };
+}

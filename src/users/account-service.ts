@@ -1,0 +1,87 @@
+import type { PasswordHasher } from "../password/hasher.js";
+import { ProblemError } from "../http/problem.js";
+import type { SecurityEvent, SecurityEventStore } from "../events/store.js";
+import type { SessionRecord, SessionStore } from "../sessions/store.js";
+import type { User, UserStore } from "./store.js";
+import { normalisePassword, type ClientInfo } from "../auth/auth-service.js";
+import type { RecordSecurityEvent } from "../events/recorder.js";
+
+export interface AccountServiceOptions {
+  users: UserStore;
+  sessions: SessionStore;
+  events: SecurityEventStore;
+  hasher: PasswordHasher;
+  clock: () => Date;
+  recordEvent: RecordSecurityEvent;
+}
+
+/** Who is calling: the verified access token's user and session, and where the request came from. */
+export interface Caller extends ClientInfo {
+  userId: string;
+  sessionId: string;
+}
+
+export interface AccountService {
+  /** The caller's live sessions, newest first. */
+  listSessions(caller: Caller): Promise<SessionRecord[]>;
+  /** Ends one of the caller's sessions; NOT_FOUND for anyone else's (ids do not leak). */
+  revokeSession(caller: Caller, sessionId: string): Promise<void>;
+  updateProfile(caller: Caller, changes: { name: string | null }): Promise<User>;
+  /** Checks the current password, stores the new one, ends every other session. */
+  changePassword(caller: Caller, input: { currentPassword: string; newPassword: string }): Promise<void>;
+  /** Checks the password, then removes the account, its sessions and its events. */
+  deleteAccount(caller: Caller, input: { password: string }): Promise<void>;
+  listEvents(caller: Caller, limit: number): Promise<SecurityEvent[]>;
+}
+
+/** What a signed-in user may do to their own account. Knows nothing of HTTP. */
+export function createAccountService(options: AccountServiceOptions): AccountService {
+  const { users, sessions, events, hasher, clock, recordEvent } = options;
+
+  /** Re-authentication for sensitive changes: a stolen access token alone is not enough. */
+  async function requirePassword(caller: Caller, password: string): Promise<void> {
+    const user = await users.findByIdWithPasswordHash(caller.userId);
+    if (!user) throw new ProblemError("INVALID_TOKEN");
+    const { valid } = await hasher.verify(user.passwordHash, normalisePassword(password));
+    if (!valid) throw new ProblemError("WRONG_PASSWORD");
+  }
+
+  return {
+    async listSessions(caller) {
+      return sessions.listByUser(caller.userId, clock());
+    },
+
+    async revokeSession(caller, sessionId) {
+      const session = await sessions.get(sessionId, clock());
+      if (!session || session.userId !== caller.userId) {
+        throw new ProblemError("NOT_FOUND", { detail: "No such session among yours." });
+      }
+      await sessions.revoke(sessionId);
+      await recordEvent("session_revoked", { ...caller, details: { revoked_session_id: sessionId } });
+    },
+
+    async updateProfile(caller, { name }) {
+      const user = await users.update(caller.userId, { name });
+      if (!user) throw new ProblemError("INVALID_TOKEN");
+      return user;
+    },
+
+    async changePassword(caller, { currentPassword, newPassword }) {
+      await requirePassword(caller, currentPassword);
+      await users.updatePasswordHash(caller.userId, await hasher.hash(normalisePassword(newPassword)));
+      const revoked = await sessions.revokeAllForUser(caller.userId, { exceptSessionId: caller.sessionId });
+      await recordEvent("password_changed", { ...caller, details: { sessions_revoked: revoked } });
+    },
+
+    async deleteAccount(caller, { password }) {
+      await requirePassword(caller, password);
+      // Sessions first: in Redis they do not go with the user row.
+      await sessions.revokeAllForUser(caller.userId);
+      await users.delete(caller.userId);
+    },
+
+    async listEvents(caller, limit) {
+      return events.listByUser(caller.userId, limit);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createArgon2idHasher, OWASP_ARGON2ID_PARAMS, parseArgon2idPhc, type PasswordHasher } from "../../src/password/hasher.js";
+import { users } from "../../src/db/schema.js";
+import { createTestApp, FAST_ARGON2_PARAMS, inProcessClient, type TestApp } from "../helpers/test-app.js";
+
+/** Counts calls through to a real hasher: how much Argon2 work each request costs. */
+function countingHasher(inner: PasswordHasher) {
+  const counts = { hash: 0, verify: 0 };
+  const hasher: PasswordHasher = {
+    hash: (password) => (counts.hash++, inner.hash(password)),
+    verify: (hash, password) => (counts.verify++, inner.verify(hash, password)),
+    close: () => inner.close(),
+  };
+  return { hasher, counts };
+}
+
+const PASSWORD = "correct horse battery staple";
+
+describe("password handling at login (embedded PGlite)", () => {
+  const { hasher, counts } = countingHasher(createArgon2idHasher(OWASP_ARGON2ID_PARAMS));
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await createTestApp({ hasher });
+  });
+  afterAll(() => testApp.cleanup());
+
+  const post = (path: string, json: unknown) => inProcessClient(testApp.app).request("POST", path, { json });
+
+  it("stores an Argon2id PHC string at no less than the OWASP parameters, never the password", async () => {
+    const email = "stored@example.com";
+    await post("/register", { email, password: PASSWORD });
+    const [row] = await testApp.database.db.select().from(users).where(eq(users.email, email));
+    const phc = parseArgon2idPhc(row!.passwordHash);
+    expect(phc).toMatchObject({ memorySize: 19456, iterations: 2, parallelism: 1 });
+    expect(row!.passwordHash).not.toContain(PASSWORD);
+  });
+
+  it("costs exactly one Argon2 verification for an unknown email, as for a wrong password", async () => {
+    await post("/register", { email: "known@example.com", password: PASSWORD });
+    await post("/login", { email: "ghost@example.com", password: PASSWORD }); // makes the dummy hash once
+    counts.verify = 0;
+    counts.hash = 0;
+    expect((await post("/login", { email: "ghost@example.com", password: PASSWORD })).status).toBe(401);
+    expect(counts).toEqual({ hash: 0, verify: 1 });
+    expect((await post("/login", { email: "known@example.com", password: "wrong password" })).status).toBe(401);
+    expect(counts).toEqual({ hash: 0, verify: 2 });
+  });
+
+  it("upgrades a hash made with weaker parameters at the next successful login", async () => {
+    const email = "legacy@example.com";
+    await post("/register", { email, password: "placeholder-password" });
+    const weak = await createArgon2idHasher(FAST_ARGON2_PARAMS).hash(PASSWORD);
+    await testApp.database.db.update(users).set({ passwordHash: weak }).where(eq(users.email, email));
+
+    expect((await post("/login", { email, password: "wrong password" })).status).toBe(401);
+    let [row] = await testApp.database.db.select().from(users).where(eq(users.email, email));
+    expect(row!.passwordHash).toBe(weak);
+
+    expect((await post("/login", { email, password: PASSWORD })).status).toBe(200);
+    [row] = await testApp.database.db.select().from(users).where(eq(users.email, email));
+    expect(parseArgon2idPhc(row!.passwordHash)).toMatchObject({ memorySize: 19456, iterations: 2 });
+    expect((await post("/login", { email, password: PASSWORD })).status).toBe(200);
+  });
+
+  it("normalises Unicode (NFKC) so composed and decomposed forms of a password match", async () => {
+    const email = "unicode@example.com";
+    await post("/register", { email, password: "caf\u00e9-password" });
+    expect((await post("/login", { email, password: "cafe\u0301-password" })).status).toBe(200);
+  });
+});
