@@ -58,18 +58,12 @@ const url = (protocols: string[]) =>
       }
     }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
 
-/** `limit` requests per `windowSeconds`, from one client (rate limits) or against one account (login throttle). */
-export interface RateLimitRule {
-  limit: number;
-  windowSeconds: number;
-}
-
 /** "count/duration" ("10/1h", "20/10m", "60/60"), or "0" / "off" for none (null). */
 const countPerDuration = (maxCount: number) =>
   z
     .string()
     .trim()
-    .transform((text, ctx): RateLimitRule | null => {
+    .transform((text, ctx): { limit: number; windowSeconds: number } | null => {
       if (text === "0" || text.toLowerCase() === "off") return null;
       const match = /^(\d{1,9})\s*\/\s*(\d{1,9})([smhd]?)$/.exec(text);
       const limit = Number(match?.[1]);
@@ -150,7 +144,7 @@ const privateJwks = z
       .min(1, "must hold at least one key"),
   );
 
-const schema = z.object({
+const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().trim().min(1).default("0.0.0.0"),
   PORT: integer(0, 65_535).default(3000),
@@ -207,52 +201,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT: durationSeconds(0).default(10),
 });
 
-type ParsedEnv = z.infer<typeof schema>;
-
-export type SigningConfig =
-  | { kind: "hmac"; secret: string }
-  | { kind: "asymmetric"; privateJwks: NonNullable<ParsedEnv["JWT_PRIVATE_KEYS"]> }
-  | { kind: "development-key" };
-
-/** A Redis Cluster: seed nodes (the client discovers the rest from them) and how to reach every node. */
-export interface RedisClusterConfig {
-  nodes: Array<{ host: string; port: number }>;
-  username?: string;
-  password?: string;
-  tls: boolean;
-}
-
-export interface Config {
-  env: ParsedEnv["NODE_ENV"];
-  host: string;
-  port: number;
-  database: { url?: string; poolSize: number; dataDir: string; migrateOnStart: boolean };
-  /** One Redis (`url`) or a Redis Cluster (`cluster`), never both; absent: no Redis. */
-  redis?: { keyPrefix: string } & ({ url: string; cluster?: undefined } | { url?: undefined; cluster: RedisClusterConfig });
-  dataDir: string;
-  jwt: { signing: SigningConfig; issuer: string; audience: string; clockToleranceSeconds: number };
-  tokens: {
-    accessTokenTtlSeconds: number;
-    refreshTokenTtlSeconds: number;
-    sessionMaxLifetimeSeconds: number;
-    refreshReuseGraceSeconds: number;
-  };
-  securityEvents: { retentionSeconds: number };
-  /** `workers`: hashes at once (threads, or native hashes in flight); absent: one per core. */
-  passwordHashing: { hasher: "auto" | "native" | "wasm"; workers?: number; maxQueue: number };
-  http: { bodyLimitBytes: number; trustProxyHops: number; corsOrigins: string[]; shutdownTimeoutSeconds: number };
-  /** Per client IP; null = off. */
-  rateLimits: { register: RateLimitRule | null; login: RateLimitRule | null; refresh: RateLimitRule | null };
-  /** Failed logins per account (see src/login-throttle/store.ts); null = off. */
-  loginThrottle: { maxFailures: number; windowSeconds: number; baseBackoffSeconds: number; maxBackoffSeconds: number } | null;
-  logLevel: ParsedEnv["LOG_LEVEL"];
-  /** Absent: pretty in development on a terminal, JSON otherwise (src/observability/logger.ts). */
-  logFormat?: "pretty" | "json";
-  /** `token`: /metrics needs it as a bearer token; `port`: /metrics is served there, not on `port`. */
-  metrics: { token?: string; port?: number };
-  /** OTLP/HTTP trace export; absent: no tracing at all. */
-  tracing?: { tracesUrl: string; serviceName: string; headers: Record<string, string> };
-}
+type ParsedEnv = z.infer<typeof envSchema>;
 
 const MIN_SECRET_BYTES = 32;
 
@@ -264,89 +213,105 @@ export interface LoadConfigOptions {
   requireSigningKey?: boolean;
 }
 
+/**
+ * The environment schema and, in one transform, the shape the code reads: each variable is mapped
+ * exactly once, here, and `Config` is inferred from the result, so there is no second declaration
+ * to keep in step. Checks across variables add an issue on the variable at fault, which
+ * `loadConfig` turns into a `ConfigError` naming it.
+ */
+function configSchema(options: LoadConfigOptions) {
+  return envSchema.transform((env, ctx) => {
+    const fail = (variable: keyof ParsedEnv, message: string) => {
+      ctx.addIssue({ code: "custom", path: [variable], message });
+      return z.NEVER;
+    };
+    if (env.SESSION_MAX_LIFETIME < env.REFRESH_TOKEN_TTL) return fail("SESSION_MAX_LIFETIME", "must not be shorter than REFRESH_TOKEN_TTL");
+    if (env.LOGIN_THROTTLE_MAX_BACKOFF < env.LOGIN_THROTTLE_BACKOFF) {
+      return fail("LOGIN_THROTTLE_MAX_BACKOFF", "must not be shorter than LOGIN_THROTTLE_BACKOFF");
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+      return fail("METRICS_PORT", "must differ from PORT (unset it to serve /metrics on PORT)");
+    }
+    const signing = options.requireSigningKey === false ? ({ kind: "development-key" } as const) : resolveSigning(env, fail);
+    const redisCluster = resolveRedisCluster(env, fail);
+    const redisBase = { keyPrefix: env.REDIS_KEY_PREFIX };
+
+    return {
+      env: env.NODE_ENV,
+      host: env.HOST,
+      port: env.PORT,
+      dataDir: env.DATA_DIR,
+      database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, migrateOnStart: env.MIGRATE_ON_START },
+      /** One Redis (`url`) or a Redis Cluster (`cluster`), never both; absent: no Redis. */
+      redis: env.REDIS_URL
+        ? { ...redisBase, url: env.REDIS_URL, cluster: undefined }
+        : redisCluster && { ...redisBase, url: undefined, cluster: redisCluster },
+      jwt: { signing, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE },
+      tokens: {
+        accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL,
+        refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
+        sessionMaxLifetimeSeconds: env.SESSION_MAX_LIFETIME,
+        refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
+      },
+      securityEvents: { retentionSeconds: env.SECURITY_EVENT_RETENTION },
+      /** `workers`: hashes at once (threads, or native hashes in flight); absent: one per core. */
+      passwordHashing: { hasher: env.PASSWORD_HASHER, workers: env.PASSWORD_HASH_WORKERS, maxQueue: env.PASSWORD_HASH_MAX_QUEUE },
+      http: {
+        bodyLimitBytes: env.BODY_LIMIT_BYTES,
+        trustProxyHops: env.TRUST_PROXY,
+        corsOrigins: env.CORS_ORIGINS,
+        shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT,
+      },
+      /** Per client IP; null = off. */
+      rateLimits: { register: env.RATE_LIMIT_REGISTER, login: env.RATE_LIMIT_LOGIN, refresh: env.RATE_LIMIT_REFRESH },
+      /** Failed logins per account (src/login-throttle/); null = off. */
+      loginThrottle: env.LOGIN_THROTTLE && {
+        maxFailures: env.LOGIN_THROTTLE.limit,
+        windowSeconds: env.LOGIN_THROTTLE.windowSeconds,
+        baseBackoffSeconds: env.LOGIN_THROTTLE_BACKOFF,
+        maxBackoffSeconds: env.LOGIN_THROTTLE_MAX_BACKOFF,
+      },
+      logLevel: env.LOG_LEVEL,
+      /** Absent: pretty in development on a terminal, JSON otherwise (src/observability/logger.ts). */
+      logFormat: env.LOG_FORMAT,
+      /** `token`: /metrics needs it as a bearer token; `port`: /metrics is served there, not on `port`. */
+      metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
+      /** OTLP/HTTP trace export; absent: no tracing at all. */
+      tracing: resolveTracing(env),
+    };
+  });
+}
+
+export type Config = z.output<ReturnType<typeof configSchema>>;
+/** `limit` requests per `windowSeconds` from one client; null = off. */
+export type RateLimitRule = NonNullable<Config["rateLimits"]["login"]>;
+export type SigningConfig = Config["jwt"]["signing"];
+export type RedisClusterConfig = NonNullable<Config["redis"]>["cluster"] & {};
+
+type Fail = (variable: keyof ParsedEnv, message: string) => never;
+
 export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   // An empty variable means "not set", as in most .env tooling.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
-  const result = schema.safeParse(present);
+  const result = configSchema(options).safeParse(present);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
   }
-  const parsed = result.data;
-  const signing = options.requireSigningKey === false ? ({ kind: "development-key" } as const) : resolveSigning(parsed);
-
-  if (parsed.SESSION_MAX_LIFETIME < parsed.REFRESH_TOKEN_TTL) {
-    throw new ConfigError("SESSION_MAX_LIFETIME", "must not be shorter than REFRESH_TOKEN_TTL");
-  }
-  if (parsed.LOGIN_THROTTLE_MAX_BACKOFF < parsed.LOGIN_THROTTLE_BACKOFF) {
-    throw new ConfigError("LOGIN_THROTTLE_MAX_BACKOFF", "must not be shorter than LOGIN_THROTTLE_BACKOFF");
-  }
-  const redisCluster = resolveRedisCluster(parsed);
-
-  return {
-    env: parsed.NODE_ENV,
-    host: parsed.HOST,
-    port: parsed.PORT,
-    database: {
-      url: parsed.DATABASE_URL,
-      poolSize: parsed.DATABASE_POOL_SIZE,
-      dataDir: parsed.DATA_DIR,
-      migrateOnStart: parsed.MIGRATE_ON_START,
-    },
-    redis: parsed.REDIS_URL
-      ? { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX }
-      : redisCluster && { cluster: redisCluster, keyPrefix: parsed.REDIS_KEY_PREFIX },
-    dataDir: parsed.DATA_DIR,
-    jwt: {
-      signing,
-      issuer: parsed.JWT_ISSUER,
-      audience: parsed.JWT_AUDIENCE,
-      clockToleranceSeconds: parsed.JWT_CLOCK_TOLERANCE,
-    },
-    tokens: {
-      accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL,
-      refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL,
-      sessionMaxLifetimeSeconds: parsed.SESSION_MAX_LIFETIME,
-      refreshReuseGraceSeconds: parsed.REFRESH_REUSE_GRACE_SECONDS,
-    },
-    securityEvents: { retentionSeconds: parsed.SECURITY_EVENT_RETENTION },
-    passwordHashing: {
-      hasher: parsed.PASSWORD_HASHER,
-      workers: parsed.PASSWORD_HASH_WORKERS,
-      maxQueue: parsed.PASSWORD_HASH_MAX_QUEUE,
-    },
-    http: {
-      bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
-      trustProxyHops: parsed.TRUST_PROXY,
-      corsOrigins: parsed.CORS_ORIGINS,
-      shutdownTimeoutSeconds: parsed.SHUTDOWN_TIMEOUT,
-    },
-    rateLimits: { register: parsed.RATE_LIMIT_REGISTER, login: parsed.RATE_LIMIT_LOGIN, refresh: parsed.RATE_LIMIT_REFRESH },
-    loginThrottle: parsed.LOGIN_THROTTLE && {
-      maxFailures: parsed.LOGIN_THROTTLE.limit,
-      windowSeconds: parsed.LOGIN_THROTTLE.windowSeconds,
-      baseBackoffSeconds: parsed.LOGIN_THROTTLE_BACKOFF,
-      maxBackoffSeconds: parsed.LOGIN_THROTTLE_MAX_BACKOFF,
-    },
-    logLevel: parsed.LOG_LEVEL,
-    logFormat: parsed.LOG_FORMAT,
-    metrics: { token: parsed.METRICS_TOKEN, port: resolveMetricsPort(parsed) },
-    tracing: resolveTracing(parsed),
-  };
+  return result.data;
 }
 
-function resolveRedisCluster(parsed: ParsedEnv): RedisClusterConfig | undefined {
+/** A Redis Cluster: seed nodes (the client discovers the rest from them) and how to reach every node. */
+function resolveRedisCluster(parsed: ParsedEnv, fail: Fail) {
   if (!parsed.REDIS_CLUSTER_NODES) {
     // Credentials or TLS meant for a cluster that is not configured: say so rather than ignore them.
     for (const variable of ["REDIS_CLUSTER_USERNAME", "REDIS_CLUSTER_PASSWORD"] as const) {
-      if (parsed[variable] !== undefined) throw new ConfigError(variable, "applies only with REDIS_CLUSTER_NODES");
+      if (parsed[variable] !== undefined) fail(variable, "applies only with REDIS_CLUSTER_NODES");
     }
-    if (parsed.REDIS_CLUSTER_TLS) throw new ConfigError("REDIS_CLUSTER_TLS", "applies only with REDIS_CLUSTER_NODES");
+    if (parsed.REDIS_CLUSTER_TLS) fail("REDIS_CLUSTER_TLS", "applies only with REDIS_CLUSTER_NODES");
     return undefined;
   }
-  if (parsed.REDIS_URL !== undefined) {
-    throw new ConfigError("REDIS_CLUSTER_NODES", "set either REDIS_URL or REDIS_CLUSTER_NODES, not both");
-  }
+  if (parsed.REDIS_URL !== undefined) fail("REDIS_CLUSTER_NODES", "set either REDIS_URL or REDIS_CLUSTER_NODES, not both");
   return {
     nodes: parsed.REDIS_CLUSTER_NODES,
     username: parsed.REDIS_CLUSTER_USERNAME,
@@ -355,18 +320,11 @@ function resolveRedisCluster(parsed: ParsedEnv): RedisClusterConfig | undefined 
   };
 }
 
-function resolveMetricsPort(parsed: ParsedEnv): number | undefined {
-  if (parsed.METRICS_PORT !== undefined && parsed.METRICS_PORT !== 0 && parsed.METRICS_PORT === parsed.PORT) {
-    throw new ConfigError("METRICS_PORT", "must differ from PORT (unset it to serve /metrics on PORT)");
-  }
-  return parsed.METRICS_PORT;
-}
-
 /**
  * OTLP/HTTP as the OpenTelemetry spec reads these variables: the signal's own endpoint is used as
  * it is, the general one gets `/v1/traces` appended.
  */
-function resolveTracing(parsed: ParsedEnv): Config["tracing"] {
+function resolveTracing(parsed: ParsedEnv): { tracesUrl: string; serviceName: string; headers: Record<string, string> } | undefined {
   if (parsed.OTEL_SDK_DISABLED) return undefined;
   const general = parsed.OTEL_EXPORTER_OTLP_ENDPOINT;
   const tracesUrl = parsed.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (general && `${general.replace(/\/+$/, "")}/v1/traces`);
@@ -374,20 +332,23 @@ function resolveTracing(parsed: ParsedEnv): Config["tracing"] {
   return { tracesUrl, serviceName: parsed.OTEL_SERVICE_NAME, headers: parsed.OTEL_EXPORTER_OTLP_HEADERS ?? {} };
 }
 
-function resolveSigning(parsed: ParsedEnv): SigningConfig {
+type Signing =
+  | { kind: "hmac"; secret: string }
+  | { kind: "asymmetric"; privateJwks: NonNullable<ParsedEnv["JWT_PRIVATE_KEYS"]> }
+  | { kind: "development-key" };
+
+function resolveSigning(parsed: ParsedEnv, fail: Fail): Signing {
   if (parsed.JWT_SECRET !== undefined && parsed.JWT_PRIVATE_KEYS !== undefined) {
-    throw new ConfigError("JWT_SECRET", "set either JWT_SECRET or JWT_PRIVATE_KEYS, not both");
+    return fail("JWT_SECRET", "set either JWT_SECRET or JWT_PRIVATE_KEYS, not both");
   }
   if (parsed.JWT_PRIVATE_KEYS !== undefined) return { kind: "asymmetric", privateJwks: parsed.JWT_PRIVATE_KEYS };
   if (parsed.JWT_SECRET !== undefined) {
     // HS256 keys shorter than the hash output make brute force of the key practical (RFC 7518 §3.2).
     if (new TextEncoder().encode(parsed.JWT_SECRET).length < MIN_SECRET_BYTES) {
-      throw new ConfigError("JWT_SECRET", `must be at least ${MIN_SECRET_BYTES} bytes`);
+      return fail("JWT_SECRET", `must be at least ${MIN_SECRET_BYTES} bytes`);
     }
     return { kind: "hmac", secret: parsed.JWT_SECRET };
   }
-  if (parsed.NODE_ENV === "production") {
-    throw new ConfigError("JWT_SECRET", "production needs JWT_SECRET (32+ bytes) or JWT_PRIVATE_KEYS");
-  }
+  if (parsed.NODE_ENV === "production") return fail("JWT_SECRET", "production needs JWT_SECRET (32+ bytes) or JWT_PRIVATE_KEYS");
   return { kind: "development-key" };
 }

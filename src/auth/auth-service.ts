@@ -1,4 +1,5 @@
 import { uuidv7 } from "uuidv7";
+import type { Config } from "../config.js";
 import type { AccessTokens } from "../tokens/jwt.js";
 import type { PasswordHasher } from "../password/hasher.js";
 import {
@@ -26,11 +27,8 @@ export interface ClientInfo {
   ip: string | null;
 }
 
-export interface SessionLifetimes {
-  refreshTokenTtlSeconds: number;
-  sessionMaxLifetimeSeconds: number;
-  refreshReuseGraceSeconds: number;
-}
+/** The refresh side of `Config["tokens"]` (the access-token lifetime belongs to AccessTokens). */
+export type SessionLifetimes = Pick<Config["tokens"], "refreshTokenTtlSeconds" | "sessionMaxLifetimeSeconds" | "refreshReuseGraceSeconds">;
 
 export interface AuthServiceOptions {
   users: UserStore;

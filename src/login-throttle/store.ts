@@ -1,3 +1,5 @@
+import type { Config } from "../config.js";
+
 /**
  * Failed-login counts per account, for throttling that no spread of client addresses escapes.
  *
@@ -6,16 +8,12 @@
  * by the caller (`now`), never read from a clock inside the store, so tests can move time; the
  * expiry written into a record decides whether it is live, a Redis TTL only reclaims memory.
  */
-export interface LoginThrottleRule {
-  /** Attempts that may fail before the account is refused for a while. */
-  maxFailures: number;
-  /** A record is forgotten once this many seconds pass after its last attempt (or the end of its lock). */
-  windowSeconds: number;
-  /** The first refusal lasts this long; each further failed attempt doubles it... */
-  baseBackoffSeconds: number;
-  /** ...up to this. */
-  maxBackoffSeconds: number;
-}
+/**
+ * `Config["loginThrottle"]`: `maxFailures` attempts may fail before the account is refused; a record
+ * is forgotten `windowSeconds` after its last attempt (or the end of its lock); the first refusal
+ * lasts `baseBackoffSeconds`, each further failed attempt doubles it, up to `maxBackoffSeconds`.
+ */
+export type LoginThrottleRule = NonNullable<Config["loginThrottle"]>;
 
 export type LoginAttemptDecision =
   /** Go ahead and check the password; `attempts` counts this one. */

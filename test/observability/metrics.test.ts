@@ -124,7 +124,7 @@ describe("GET /metrics after a few requests", () => {
   });
 
   it("with METRICS_PORT, leaves /metrics off the main app and out of /doc", async () => {
-    const config = { ...testApp.deps.config, metrics: { port: 9464 } };
+    const config = { ...testApp.deps.config, metrics: { token: undefined, port: 9464 } };
     const separate = inProcessClient(createApp({ ...testApp.deps, config }));
     expect((await separate.request("GET", "/metrics")).status).toBe(404);
     expect((await separate.request("GET", "/doc")).body.paths["/metrics"]).toBeUndefined();

@@ -90,7 +90,7 @@ describe("Redis Cluster configuration", () => {
 describe("the Redis Cluster client of the bootstrap", () => {
   it("fails a command at once while no node answers (no offline queue), as a dependency outage", async () => {
     const port = await freePort();
-    const client = createRedisClusterClient({ nodes: [{ host: "127.0.0.1", port }], tls: false });
+    const client = createRedisClusterClient({ nodes: [{ host: "127.0.0.1", port }], username: undefined, password: undefined, tls: false });
     client.on("error", () => {});
     try {
       expect(client.options.enableOfflineQueue).toBe(false);
@@ -123,7 +123,7 @@ describe.runIf(Boolean(testRedisUrl))("on a local 3-master Redis Cluster", () =>
 
   /** The production client (bootstrap's options), once the cluster has answered its ready check. */
   async function connect(): Promise<Cluster> {
-    const client = createRedisClusterClient({ nodes: cluster.nodes, tls: false });
+    const client = createRedisClusterClient({ nodes: cluster.nodes, username: undefined, password: undefined, tls: false });
     clients.push(client);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`cluster client not ready: ${client.status}`)), 10_000);
