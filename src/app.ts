@@ -7,11 +7,11 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { PasswordHasherBusyError } from "./password/hasher.js";
-import type { AppDeps, AppEnv, AppServices } from "./deps.js";
+import { authenticatedUserId, type AppDeps, type AppEnv, type AppServices } from "./deps.js";
 import { isDependencyOutage } from "./lib/dependency-errors.js";
-import { loggableError } from "./lib/loggable-error.js";
+import { logError } from "./lib/loggable-error.js";
 import { withLoginThrottle } from "./login-throttle/with-login-throttle.js";
-import { ProblemError, type ProblemCode } from "./http/problem.js";
+import { bearerChallenge, ProblemError, renderProblem, serviceUnavailable, type ProblemCode } from "./http/problem.js";
 import { validationHook } from "./http/validation.js";
 import { createAuthRateLimits } from "./rate-limit/middleware.js";
 import { createObservability } from "./observability/instrument.js";
@@ -35,20 +35,13 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   503: "SERVICE_UNAVAILABLE",
 };
 
-/** Seconds a client should wait before retrying after a 503. */
-const RETRY_AFTER_UNAVAILABLE = "5";
-
-/** RFC 6750 §3: every 401 for a token that was sent says why, whichever layer refused it. */
-function withBearerChallenge(problem: ProblemError): ProblemError {
-  if (problem.code === "INVALID_TOKEN" && !("www-authenticate" in problem.headers)) {
-    problem.headers["www-authenticate"] = 'Bearer realm="auth-service", error="invalid_token"';
-  }
-  return problem;
-}
-
 /** Turns anything thrown into an RFC 9457 problem; never echoes an internal message or a stack. */
 function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
-  if (error instanceof ProblemError) return withBearerChallenge(error);
+  if (error instanceof ProblemError) {
+    // RFC 6750 §3: every 401 for a token that was sent says why, whichever layer refused it.
+    if (error.code === "INVALID_TOKEN" && !("www-authenticate" in error.headers)) error.headers["www-authenticate"] = bearerChallenge("invalid_token");
+    return error;
+  }
   if (error instanceof PasswordHasherBusyError) {
     return new ProblemError("SERVER_BUSY", {
       detail: "Too many password operations are queued; retry shortly.",
@@ -60,21 +53,14 @@ function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
     if (code) {
       const headers: Record<string, string> = {};
       // An early 413 leaves the rest of the body unread; closing the connection keeps a keep-alive
-      // client from sending its next request into that unread body (FINDINGS.md, HTTP).
+      // client from sending its next request into that unread body.
       if (error.status === 413) headers.connection = "close";
       return new ProblemError(code, { headers });
     }
   }
-  if (isDependencyOutage(error)) {
-    c.var.services.logger.warn({ err: { name: error.name, code: (error as { code?: unknown }).code }, requestId: c.var.requestId }, "dependency unavailable");
-    return new ProblemError("SERVICE_UNAVAILABLE", {
-      detail: "A storage service is not answering; retry shortly.",
-      headers: { "retry-after": RETRY_AFTER_UNAVAILABLE },
-    });
-  }
   // Never the error object itself: a driver error carries the query's values (loggable-error.ts).
-  c.var.services.logger.error({ err: loggableError(error), requestId: c.var.requestId }, "unhandled error");
-  return new ProblemError("INTERNAL_ERROR");
+  logError(c.var.services.logger, isDependencyOutage(error) ? "dependency unavailable" : "unhandled error", error, { requestId: c.var.requestId });
+  return isDependencyOutage(error) ? serviceUnavailable() : new ProblemError("INTERNAL_ERROR");
 }
 
 export function createApp(appDeps: AppDeps) {
@@ -82,37 +68,35 @@ export function createApp(appDeps: AppDeps) {
   const observability = createObservability(appDeps);
   const { metrics } = observability;
   const deps = observability.deps;
-  const clock = deps.clock ?? (() => new Date());
-  const { users, sessions, events, hasher } = deps;
-  const recordEvent = createSecurityEventRecorder({ store: events, logger: deps.logger, clock });
-  const services: AppServices = {
-    ...deps,
-    clock,
-    remoteAddress: deps.remoteAddress ?? (() => undefined),
-    recordEvent,
-    auth: createAuthService({ users, sessions, hasher, accessTokens: deps.accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, onOutcome: metrics.onAuthOutcome }),
-    account: createAccountService({ users, sessions, events, hasher, clock, recordEvent }),
-    admin: createAdminService({ users, sessions, clock, recordEvent }),
-  };
-  // Failed-login throttling per account, around login (src/login-throttle/with-login-throttle.ts).
+  const { users, sessions, events, hasher, clock, logger, accessTokens } = deps;
+  const recordEvent = createSecurityEventRecorder({ store: events, logger, clock });
   const { loginThrottle } = deps.config;
-  services.auth = withLoginThrottle(
-    services.auth,
+  // Failed-login throttling per account, around login (src/login-throttle/with-login-throttle.ts).
+  const auth = withLoginThrottle(
+    createAuthService({ users, sessions, hasher, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, onOutcome: metrics.onAuthOutcome }),
     loginThrottle
-      ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger: deps.logger, onRefused: () => metrics.onRateLimited("login-account", "/login") }
+      ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger, onRefused: () => metrics.onRateLimited("login-account", "/login") }
       : undefined,
   );
+  const services: AppServices = {
+    auth,
+    account: createAccountService({ users, sessions, events, hasher, clock, recordEvent }),
+    admin: createAdminService({ users, sessions, clock, recordEvent }),
+    config: deps.config,
+    logger,
+    clock,
+    remoteAddress: deps.remoteAddress,
+    accessTokens,
+    sessions,
+    users,
+    readinessChecks: deps.readinessChecks,
+  };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  // Sets X-Request-Id before the handler runs; errors are answered through the context, so it survives them.
   app.use(requestId({ limitLength: 128 }));
   for (const middleware of observability.middleware) app.use(middleware);
-  // hono's requestId sets its header before the handler runs, and an answer made by onError or
-  // notFound replaces that response, header and all: set it again on whatever answer came out.
-  app.use(async function requestIdOnEveryAnswer(c, next) {
-    await next();
-    c.header("x-request-id", c.var.requestId);
-  });
   app.use(async function provideServices(c, next) {
     c.set("services", services);
     await next();
@@ -128,7 +112,7 @@ export function createApp(appDeps: AppDeps) {
         route: c.req.routePath,
         status: c.res.status,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
-        userId: c.get("auth")?.userId,
+        userId: authenticatedUserId(c),
         traceId: c.get("traceId"),
       },
       "request",
@@ -164,8 +148,8 @@ export function createApp(appDeps: AppDeps) {
   });
   app.get("/ui", swaggerUI({ url: "/doc" }));
 
-  app.notFound((c) => new ProblemError("NOT_FOUND", { detail: "No such endpoint." }).toResponse(c.var.requestId));
-  app.onError((error, c) => toProblem(error, c).toResponse(c.var.requestId));
+  app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "No such endpoint." }), c.var.requestId));
+  app.onError((error, c) => renderProblem(c, toProblem(error, c), c.var.requestId));
 
   return app;
 }

@@ -5,24 +5,21 @@ import type { Logger } from "pino";
 import { Registry } from "prom-client";
 import { ConfigError, loadConfig, type Config, type LoadConfigOptions, type RedisClusterConfig } from "./config.js";
 import {
-  createAccessTokensFromConfig,
   createSigningKeys,
   generateSigningJwk,
   type PrivateSigningJwk,
   type SigningKeys,
 } from "./tokens/jwt.js";
 import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "./db/database.js";
-import type { AppDeps, ReadinessCheck } from "./deps.js";
+import { compose, type ComposeOptions, type StorageHandles } from "./compose.js";
+import type { AppDeps } from "./deps.js";
+import { logError } from "./lib/loggable-error.js";
 import { createLogger } from "./observability/logger.js";
+
+/** The logger createRuntime builds when given none (test/observability/logging.test.ts pins that it is this one). */
+export { createLogger };
 import { collectProcessMetrics } from "./observability/metrics.js";
 import { createPasswordHasher } from "./password/index.js";
-import { createRedisLoginThrottleStore } from "./login-throttle/redis-store.js";
-import { createRedisRateLimitStore } from "./rate-limit/redis-store.js";
-import { createRedisSessionStore } from "./sessions/redis-store.js";
-import { createSqlSecurityEventStore } from "./events/sql-store.js";
-import { createSqlSessionStore } from "./sessions/sql-store.js";
-import type { SessionStore } from "./sessions/store.js";
-import { createSqlUserStore } from "./users/sql-store.js";
 
 /**
  * Builds every dependency from the config, once, for a runtime entrypoint (Node or Bun: both
@@ -47,9 +44,6 @@ export function loadConfigOrExit(env: Record<string, string | undefined>, option
 
 /** Expired SQL sessions are never served, so pruning only reclaims rows; events past retention go too. */
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
-
-/** Moved to src/observability/logger.ts (redaction, pretty or JSON); re-exported for existing importers. */
-export { createLogger };
 
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   if (config.database.url) {
@@ -131,52 +125,35 @@ async function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promi
   });
 }
 
-export async function createRuntime(config: Config, options: { logger?: Logger } = {}): Promise<Runtime> {
-  const logger = options.logger ?? createLogger(config);
-  const accessTokens = createAccessTokensFromConfig(config, await loadSigningKeys(config, logger));
-
+/** The database (migrated when MIGRATE_ON_START) and, when configured, Redis: what the stores need. */
+export async function openStorage(config: Config, logger: Logger): Promise<StorageHandles & { close(): Promise<void> }> {
   const database = await openDatabase(config);
   if (config.database.migrateOnStart) await database.migrate(MIGRATIONS_FOLDER);
-  const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
+  if (!config.redis) return { database, close: () => database.close() };
+  const redis = config.redis.cluster ? createRedisClusterClient(config.redis.cluster) : createRedisClient(config.redis.url);
+  redis.on("error", (error: Error) => logError(logger, "redis error", error));
+  // A cluster reports the errors of its single nodes apart from its own.
+  redis.on("node error", (error: Error, node: string) => logError(logger, "redis cluster node error", error, { node }));
+  await waitUntilReady(redis, 3_000);
+  return {
+    database,
+    redis,
+    async close() {
+      redis.disconnect();
+      await database.close();
+    },
+  };
+}
 
-  const events = createSqlSecurityEventStore({ db: database.db });
-  let redis: Redis | Cluster | undefined;
-  let sessions: SessionStore;
-  let pruneExpiredSessions: (now: Date) => Promise<unknown> = async () => {};
-  let counters: Pick<AppDeps, "rateLimitStore" | "loginThrottleStore"> = {};
-  if (config.redis) {
-    redis = config.redis.cluster ? createRedisClusterClient(config.redis.cluster) : createRedisClient(config.redis.url);
-    redis.on("error", (error: Error & { code?: string }) =>
-      logger.warn({ err: { message: error.message, code: error.code } }, "redis error"),
-    );
-    // A cluster reports the errors of its single nodes apart from its own.
-    redis.on("node error", (error: Error & { code?: string }, node: string) =>
-      logger.warn({ err: { message: error.message, code: error.code }, node }, "redis cluster node error"),
-    );
-    await waitUntilReady(redis, 3_000);
-    const redisSessions = createRedisSessionStore({ client: redis, keyPrefix: config.redis.keyPrefix });
-    readinessChecks.push({ name: "redis", check: () => redisSessions.ping() });
-    sessions = redisSessions;
-    // Rate-limit and failed-login counters in Redis too, so that every instance shares them.
-    const client = redis;
-    const prefix = config.redis.keyPrefix;
-    counters = {
-      rateLimitStore: (limit) => createRedisRateLimitStore({ client, keyPrefix: `${prefix}rate-limit:${limit}:` }),
-      loginThrottleStore: createRedisLoginThrottleStore({ client, keyPrefix: `${prefix}login-throttle:` }),
-    };
-  } else {
-    const sqlSessions = createSqlSessionStore({ db: database.db });
-    pruneExpiredSessions = (now) => sqlSessions.pruneExpired(now);
-    sessions = sqlSessions;
-  }
-  const pruneTimer = setInterval(() => {
-    const now = new Date();
-    const cutoff = new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000);
-    Promise.all([pruneExpiredSessions(now), events.pruneBefore(cutoff)]).catch((error: unknown) =>
-      logger.warn({ err: error }, "pruning failed"),
-    );
-  }, PRUNE_INTERVAL_MS);
-  pruneTimer.unref?.();
+export interface CreateRuntimeOptions extends Pick<ComposeOptions, "remoteAddress"> {
+  logger?: Logger;
+}
+
+/** Opens every handle the config names, composes the app's dependencies over them (src/compose.ts) and starts their upkeep. */
+export async function createRuntime(config: Config, options: CreateRuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config);
+  const signingKeys = await loadSigningKeys(config, logger);
+  const storage = await openStorage(config, logger);
 
   const password = await createPasswordHasher({
     implementation: config.passwordHashing.hasher,
@@ -196,28 +173,26 @@ export async function createRuntime(config: Config, options: { logger?: Logger }
   const tracing = config.tracing ? (await import("./observability/tracing-sdk.js")).startTracing(config.tracing) : undefined;
   if (config.tracing) logger.info({ endpoint: new URL(config.tracing.tracesUrl).origin, serviceName: config.tracing.serviceName }, "exporting traces over OTLP/HTTP");
 
+  const { deps, prune } = compose(config, { ...storage, hasher, signingKeys }, {
+    logger,
+    metricsRegistry,
+    ...(options.remoteAddress && { remoteAddress: options.remoteAddress }),
+    ...(tracing && { tracing: tracing.deps }),
+  });
+  const pruneTimer = setInterval(() => {
+    prune(new Date()).catch((error: unknown) => logError(logger, "pruning failed", error));
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref?.();
+
   return {
     logger,
-    deps: {
-      config,
-      logger,
-      users: createSqlUserStore({ db: database.db }),
-      sessions,
-      events,
-      hasher,
-      accessTokens,
-      readinessChecks,
-      ...counters,
-      metricsRegistry,
-      ...(tracing && { tracing: tracing.deps }),
-    },
+    deps,
     async close() {
       clearInterval(pruneTimer);
       await hasher.close();
-      redis?.disconnect();
-      await database.close();
+      await storage.close();
       // Last, so that the spans of everything above are exported; a collector that is away must not fail the shutdown.
-      await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, "trace export at shutdown failed"));
+      await tracing?.shutdown().catch((error: unknown) => logError(logger, "trace export at shutdown failed", error));
     },
   };
 }
@@ -252,7 +227,7 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): void 
       logger.info("stopped");
       process.exit(0);
     } catch (error) {
-      logger.error({ err: error }, "shutdown failed");
+      logError(logger, "shutdown failed", error);
       process.exit(1);
     }
   }

@@ -20,9 +20,9 @@ declare const Bun: {
 /** Bun entrypoint: config, dependencies, HTTP server, graceful shutdown. The only Bun-aware file. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
-  const runtime = await createRuntime(config);
+  const runtime = await createRuntime(config, { remoteAddress: (c) => getConnInfo(c).remote.address });
   const { logger } = runtime;
-  const app = createApp({ ...runtime.deps, remoteAddress: (c) => getConnInfo(c).remote.address });
+  const app = createApp(runtime.deps);
 
   const server = Bun.serve({
     port: config.port,

@@ -9,7 +9,6 @@ import type { TracingDeps } from "./observability/tracing.js";
 import type { AccountService } from "./users/account-service.js";
 import type { AdminService } from "./users/admin-service.js";
 import type { AuthService } from "./auth/auth-service.js";
-import type { RecordSecurityEvent } from "./events/recorder.js";
 import type { LoginThrottleStore } from "./login-throttle/store.js";
 import type { SecurityEventStore } from "./events/store.js";
 import type { SessionStore } from "./sessions/store.js";
@@ -22,11 +21,11 @@ export interface ReadinessCheck {
 }
 
 /**
- * Everything the app needs, built once by a runtime entrypoint or a test helper and passed to
+ * Everything the app needs, built once by the composition root (src/compose.ts) and passed to
  * `createApp`. Nothing here is read from globals.
  */
 export interface AppDeps {
-  config: Pick<Config, "tokens" | "http" | "env" | "rateLimits" | "loginThrottle" | "metrics">;
+  config: Config;
   logger: Logger;
   users: UserStore;
   sessions: SessionStore;
@@ -34,10 +33,10 @@ export interface AppDeps {
   hasher: PasswordHasher;
   accessTokens: AccessTokens;
   readinessChecks: ReadinessCheck[];
-  /** Injected so tests can move time; defaults to the wall clock. */
-  clock?: () => Date;
+  /** Injected so tests can move time. */
+  clock: () => Date;
   /** The peer address of the connection, which only the runtime knows. */
-  remoteAddress?: (c: Context) => string | undefined;
+  remoteAddress: (c: Context) => string | undefined;
   /** The counter store of one named rate limit (Redis, shared by every instance); absent: in process. */
   rateLimitStore?: (limit: string) => RateLimitStore;
   /** Failed-login counts per account (Redis, shared); absent: in process. */
@@ -48,14 +47,23 @@ export interface AppDeps {
   tracing?: TracingDeps;
 }
 
-/** What handlers reach through `c.var.services`. */
-export interface AppServices extends Omit<AppDeps, "clock" | "remoteAddress"> {
+/**
+ * What handlers and middleware reach through `c.var.services`: the services that hold the rules,
+ * and the few dependencies that middleware reads directly (requireAuth verifies tokens and reads the
+ * session and the user; the rate limiter and client-info read the config and the peer address).
+ */
+export interface AppServices {
   auth: AuthService;
   account: AccountService;
   admin: AdminService;
-  recordEvent: RecordSecurityEvent;
+  config: Pick<Config, "http">;
+  logger: Logger;
   clock: () => Date;
   remoteAddress: (c: Context) => string | undefined;
+  accessTokens: AccessTokens;
+  sessions: Pick<SessionStore, "get">;
+  users: Pick<UserStore, "findById">;
+  readinessChecks: ReadinessCheck[];
 }
 
 /** Who a verified access token speaks for; set by the requireAuth middleware. */
@@ -65,14 +73,32 @@ export interface AuthContext {
   roles: string[];
 }
 
+/** The variables every request has. */
+export interface AppVariables {
+  services: AppServices;
+  requestId: string;
+  /** The request's trace id, set when tracing is on (src/observability/tracing.ts), for the request log line. */
+  traceId: string;
+}
+
 export interface AppEnv {
-  Variables: {
-    services: AppServices;
-    requestId: string;
+  Variables: AppVariables;
+}
+
+/**
+ * The env of the routes behind requireAuth: its middleware type carries these variables into the
+ * handlers of the routes that list it (zod-openapi's `middleware: [requireAuth()] as const`), so
+ * only those handlers can read `c.var.auth` and `c.var.user`.
+ */
+export interface AuthenticatedEnv {
+  Variables: AppVariables & {
     auth: AuthContext;
     /** The caller's user as read by requireAuth for this request. */
     user: User;
-    /** The request's trace id, set when tracing is on (src/observability/tracing.ts), for the request log line. */
-    traceId: string;
   };
+}
+
+/** The caller's id where requireAuth ran on this request (for the request log line), else undefined. */
+export function authenticatedUserId(c: Context<AppEnv>): string | undefined {
+  return (c.var as Partial<AuthenticatedEnv["Variables"]>).auth?.userId;
 }

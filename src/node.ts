@@ -8,9 +8,9 @@ import { createMetricsApp } from "./observability/metrics.js";
 /** Node entrypoint: config, dependencies, HTTP server, graceful shutdown. The only Node-aware file. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
-  const runtime = await createRuntime(config);
+  const runtime = await createRuntime(config, { remoteAddress: (c) => getConnInfo(c).remote.address });
   const { logger } = runtime;
-  const app = createApp({ ...runtime.deps, remoteAddress: (c) => getConnInfo(c).remote.address });
+  const app = createApp(runtime.deps);
 
   const server: ServerType = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
     logger.info({ port: info.port, host: config.host, runtime: `node ${process.version}` }, "listening"),

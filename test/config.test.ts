@@ -14,7 +14,7 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe("loadConfig", () => {
-  it("defaults to development with PGlite, no Redis, a generated key and API.md's lifetimes", () => {
+  it("defaults to development with PGlite, no Redis, a generated key and docs/API.md's lifetimes", () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
     expect(config.database.url).toBeUndefined();

@@ -5,13 +5,13 @@ import { loadConfig } from "../src/config.js";
 import { createTestPostgres, testDatabaseUrl } from "./helpers/backends.js";
 import { createPrivateRedis, type PrivateRedis } from "./helpers/redis-server.js";
 import { createTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.js";
+import { PASSWORD } from "./helpers/flows.js";
 
 /**
  * Dependencies that go away and come back: a private redis-server that is killed and restarted, and
  * PostgreSQL behind a TCP proxy that drops every connection and refuses new ones. The app is built
  * by the real bootstrap, so these are the production client settings.
  */
-const PASSWORD = "correct horse battery staple";
 /** "Within a few seconds, never a hang": generous, so a slow CI machine does not flake. */
 const PROMPT_MS = 8_000;
 

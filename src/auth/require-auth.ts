@@ -1,13 +1,12 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../deps.js";
-import { ProblemError } from "../http/problem.js";
+import type { AuthenticatedEnv } from "../deps.js";
+import { bearerChallenge, ProblemError } from "../http/problem.js";
 
 const BEARER = /^Bearer ([A-Za-z0-9_~+/.=-]+)$/i;
 
 function invalidToken(tokenSent: boolean): ProblemError {
   // RFC 6750 §3: error="invalid_token" only when a token was actually sent.
-  const challenge = tokenSent ? 'Bearer realm="auth-service", error="invalid_token"' : 'Bearer realm="auth-service"';
-  return new ProblemError("INVALID_TOKEN", { headers: { "www-authenticate": challenge } });
+  return new ProblemError("INVALID_TOKEN", { headers: { "www-authenticate": bearerChallenge(tokenSent ? "invalid_token" : undefined) } });
 }
 
 /**
@@ -17,7 +16,7 @@ function invalidToken(tokenSent: boolean): ProblemError {
  * trip's latency instead of two. Puts `{ userId, sessionId, roles }` in `c.var.auth` and the user,
  * fresh from the database, in `c.var.user`.
  */
-export function requireAuth(): MiddlewareHandler<AppEnv> {
+export function requireAuth(): MiddlewareHandler<AuthenticatedEnv> {
   return async function requireAuth(c, next) {
     const { accessTokens, sessions, users, clock } = c.var.services;
     const header = c.req.header("authorization");

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../deps.js";
-import { ProblemError } from "../http/problem.js";
+import type { AuthenticatedEnv } from "../deps.js";
+import { bearerChallenge, ProblemError } from "../http/problem.js";
 
 export interface RequireRoleOptions {
   /** The token must carry at least one of these roles. */
@@ -12,7 +12,7 @@ export interface RequireRoleOptions {
  * with the user's next token (at most ACCESS_TOKEN_TTL later); disabling an account is immediate
  * because it ends the sessions, which requireAuth checks.
  */
-export function requireRole(options: RequireRoleOptions): MiddlewareHandler<AppEnv> {
+export function requireRole(options: RequireRoleOptions): MiddlewareHandler<AuthenticatedEnv> {
   if (options.anyOf.length === 0) throw new Error("requireRole needs at least one role");
   const roles = [...options.anyOf];
   return async function requireRole(c, next) {
@@ -20,7 +20,7 @@ export function requireRole(options: RequireRoleOptions): MiddlewareHandler<AppE
     if (!roles.some((role) => granted.includes(role))) {
       throw new ProblemError("INSUFFICIENT_ROLE", {
         detail: `This operation needs the role ${roles.map((role) => `"${role}"`).join(" or ")}.`,
-        headers: { "www-authenticate": `Bearer realm="auth-service", error="insufficient_scope", scope="${roles.join(" ")}"` },
+        headers: { "www-authenticate": bearerChallenge("insufficient_scope", { scope: roles.join(" ") }) },
       });
     }
     await next();

@@ -1,9 +1,8 @@
 import { uuidv7 } from "uuidv7";
-import { loadConfigOrExit, openDatabase } from "../bootstrap.js";
-import { MIGRATIONS_FOLDER } from "../db/database.js";
+import { pino } from "pino";
+import { loadConfigOrExit, openStorage } from "../bootstrap.js";
+import { composeStores } from "../compose.js";
 import { RoleSchema } from "../routes/admin/admin.schemas.js";
-import { createSqlSecurityEventStore } from "../events/sql-store.js";
-import { createSqlUserStore } from "../users/sql-store.js";
 
 /**
  * `npm run admin -- grant <email> [role]` / `revoke <email> [role]` (role defaults to admin): the
@@ -27,10 +26,9 @@ async function main(argv: string[]): Promise<number> {
   const email = rawEmail.trim().toLowerCase();
 
   const config = loadConfigOrExit(process.env, { requireSigningKey: false });
-  const database = await openDatabase(config);
+  const storage = await openStorage(config, pino({ level: "warn" }, pino.destination(2)));
   try {
-    if (config.database.migrateOnStart) await database.migrate(MIGRATIONS_FOLDER);
-    const users = createSqlUserStore({ db: database.db });
+    const { users, events } = composeStores(config, storage);
     const user = await users.findByEmail(email);
     if (!user) {
       process.stderr.write(`admin: no user with email ${email}\n`);
@@ -42,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     await users.update(user.id, { roles });
-    await createSqlSecurityEventStore({ db: database.db }).record({
+    await events.record({
       id: uuidv7(),
       userId: user.id,
       type: "roles_changed",
@@ -56,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${email}: roles ${roles.join(", ")} (effective from the next access token)\n`);
     return 0;
   } finally {
-    await database.close();
+    await storage.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
@@ -87,9 +88,38 @@ export class ProblemError extends HTTPException {
     };
   }
 
-  toResponse(requestId?: string): Response {
-    const headers = new Headers(this.headers);
-    headers.set("content-type", "application/problem+json");
-    return new Response(JSON.stringify(this.body(requestId)), { status: this.status, headers });
-  }
+}
+
+/**
+ * Answers with a problem through the context, as Hono's own error handler does (hono-base.ts):
+ * headers prepared earlier on `c` (X-Request-Id, RateLimit, CORS) stay on the answer, and the
+ * problem's own headers are added to them.
+ */
+export function renderProblem(c: Context, problem: ProblemError, requestId?: string): Response {
+  for (const [name, value] of Object.entries(problem.headers)) c.header(name, value);
+  c.header("content-type", "application/problem+json");
+  return c.body(JSON.stringify(problem.body(requestId)), problem.status);
+}
+
+/** Seconds a client should wait before retrying after a 503 caused by a dependency that is away. */
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+
+/** The 503 for a dependency (database, Redis, the throttle's or the limiter's store) that does not answer. */
+export function serviceUnavailable(detail = "A storage service is not answering; retry shortly."): ProblemError {
+  return new ProblemError("SERVICE_UNAVAILABLE", { detail, headers: { "retry-after": String(RETRY_AFTER_UNAVAILABLE_SECONDS) } });
+}
+
+/**
+ * The `WWW-Authenticate` challenge of a Bearer-protected answer (RFC 6750 §3): no `error` when no
+ * token was sent, `invalid_token` for a bad one, `insufficient_scope` (with the scope needed) for a
+ * valid token that lacks a role.
+ */
+export function bearerChallenge(
+  error?: "invalid_token" | "insufficient_scope",
+  options: { realm?: string; scope?: string } = {},
+): string {
+  const params = [`realm="${options.realm ?? "auth-service"}"`];
+  if (error) params.push(`error="${error}"`);
+  if (options.scope !== undefined) params.push(`scope="${options.scope}"`);
+  return `Bearer ${params.join(", ")}`;
 }

@@ -1,3 +1,6 @@
+import type { Logger } from "pino";
+import { isDependencyOutage } from "./dependency-errors.js";
+
 /**
  * An unexpected error as it may be logged: its name, code, message and stack, and those of its
  * causes, without the values a database driver attaches to it. drizzle's DrizzleQueryError keeps
@@ -27,4 +30,12 @@ export function loggableError(error: unknown, depth = 0): Record<string, unknown
   }
   if (error.cause !== undefined && depth < MAX_CAUSES) logged.cause = loggableError(error.cause, depth + 1);
   return logged;
+}
+
+/**
+ * The one shape of an error log line: `err` as `loggableError` makes it (no driver values), at
+ * `warn` for a dependency outage (expected to pass) and at `error` for anything else (a bug).
+ */
+export function logError(logger: Pick<Logger, "warn" | "error">, message: string, error: unknown, fields: Record<string, unknown> = {}): void {
+  logger[isDependencyOutage(error) ? "warn" : "error"]({ ...fields, err: loggableError(error) }, message);
 }

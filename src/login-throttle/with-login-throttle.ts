@@ -2,15 +2,12 @@ import type { Logger } from "pino";
 import type { AuthService } from "../auth/auth-service.js";
 import type { LoginThrottleRule, LoginThrottleStore } from "./store.js";
 import { toBase64Url } from "../lib/encoding.js";
-import { isDependencyOutage } from "../lib/dependency-errors.js";
-import { ProblemError } from "../http/problem.js";
-import { rateLimitPolicyValue, rateLimitValue } from "../rate-limit/headers.js";
+import { ProblemError, serviceUnavailable } from "../http/problem.js";
+import { logError } from "../lib/loggable-error.js";
+import { tooManyRequestsHeaders } from "../rate-limit/headers.js";
 
 /** The policy name of the per-account throttle in the RateLimit headers. */
 export const LOGIN_THROTTLE_POLICY = "login-account";
-
-/** Seconds a client should wait before retrying when the throttle's store does not answer. */
-const RETRY_AFTER_UNAVAILABLE = "5";
 
 export interface LoginThrottleOptions {
   rule: LoginThrottleRule;
@@ -53,11 +50,8 @@ export function withLoginThrottle(auth: AuthService, options: LoginThrottleOptio
   const { rule, store, clock, logger } = options;
 
   function storeFailed(error: unknown): ProblemError {
-    logger[isDependencyOutage(error) ? "warn" : "error"]({ err: { name: (error as Error)?.name, code: (error as { code?: unknown })?.code } }, "login throttle store failed; refusing the login");
-    return new ProblemError("SERVICE_UNAVAILABLE", {
-      detail: "A storage service is not answering; retry shortly.",
-      headers: { "retry-after": RETRY_AFTER_UNAVAILABLE },
-    });
+    logError(logger, "login throttle store failed; refusing the login", error);
+    return serviceUnavailable();
   }
 
   /** Bookkeeping after the answer is known must never change it. */
@@ -65,7 +59,7 @@ export function withLoginThrottle(auth: AuthService, options: LoginThrottleOptio
     try {
       await step();
     } catch (error) {
-      logger.warn({ err: { name: (error as Error)?.name, code: (error as { code?: unknown })?.code } }, "login throttle bookkeeping failed");
+      logError(logger, "login throttle bookkeeping failed", error);
     }
   }
 
@@ -81,14 +75,9 @@ export function withLoginThrottle(auth: AuthService, options: LoginThrottleOptio
       }
       if (!decision.allowed) {
         options.onRefused?.();
-        const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
         throw new ProblemError("RATE_LIMITED", {
           detail: "Too many failed logins for this account; retry after the time in Retry-After.",
-          headers: {
-            "retry-after": String(retryAfter),
-            "ratelimit-policy": rateLimitPolicyValue(LOGIN_THROTTLE_POLICY, rule.maxFailures, rule.windowSeconds),
-            ratelimit: rateLimitValue(LOGIN_THROTTLE_POLICY, 0, retryAfter),
-          },
+          headers: tooManyRequestsHeaders(LOGIN_THROTTLE_POLICY, rule.maxFailures, rule.windowSeconds, decision.retryAfterMs / 1000),
         });
       }
       try {

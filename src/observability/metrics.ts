@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PasswordHasher } from "../password/hasher.js";
 import type { ReadinessCheck } from "../deps.js";
-import { ProblemError } from "../http/problem.js";
+import { bearerChallenge, ProblemError, renderProblem } from "../http/problem.js";
 import type { AuthOutcome } from "../auth/auth-service.js";
 
 /**
@@ -214,7 +214,7 @@ export function createMetricsHandler(options: MetricsEndpointOptions): (c: Conte
       if (!presented || !constantTimeEqual(await digest(presented), await expected)) {
         throw new ProblemError("INVALID_TOKEN", {
           detail: "Scraping /metrics needs the configured bearer token.",
-          headers: { "www-authenticate": presented ? 'Bearer realm="metrics", error="invalid_token"' : 'Bearer realm="metrics"' },
+          headers: { "www-authenticate": bearerChallenge(presented ? "invalid_token" : undefined, { realm: "metrics" }) },
         });
       }
     }
@@ -241,9 +241,7 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function createMetricsApp(options: MetricsEndpointOptions): Hono {
   const app = new Hono();
   app.get("/metrics", createMetricsHandler(options));
-  app.notFound(() => new ProblemError("NOT_FOUND", { detail: "Only /metrics is served here." }).toResponse(crypto.randomUUID()));
-  app.onError((error) =>
-    (error instanceof ProblemError ? error : new ProblemError("INTERNAL_ERROR")).toResponse(crypto.randomUUID()),
-  );
+  app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "Only /metrics is served here." }), crypto.randomUUID()));
+  app.onError((error, c) => renderProblem(c, error instanceof ProblemError ? error : new ProblemError("INTERNAL_ERROR"), crypto.randomUUID()));
   return app;
 }

@@ -7,7 +7,7 @@ import { argon2id } from "hash-wasm";
  * Web-standard only: this module runs in the main thread, in a worker thread (src/password/worker.ts)
  * and on any runtime. Callers in a server should not use `createArgon2idHasher` directly on the
  * main thread: one hash-wasm Argon2id at the OWASP cost blocks the event loop for ~40-65 ms, which
- * pushed a trivial route's p99 from ~7 ms to ~100 ms at saturation (FINDINGS.md). The worker pool
+ * pushed a trivial route's p99 from ~7 ms to ~100 ms at saturation (measured on a 2-core machine; bench/ARGON2-SCALING.md). The worker pool
  * in password-pool.ts runs this same code off the main thread.
  *
  * The PHC string, its parsing, `needsRehash` and the comparison live here once; what computes the
@@ -42,7 +42,7 @@ export interface Argon2Params {
 }
 
 /**
- * OWASP Password Storage Cheat Sheet's Argon2id minimum (19 MiB, 2 passes, 1 lane), which API.md makes
+ * OWASP Password Storage Cheat Sheet's Argon2id minimum (19 MiB, 2 passes, 1 lane), which docs/API.md makes
  * the floor. Memory is the cost that hurts GPU/ASIC attackers; t=2 keeps one hash at ~65 ms in
  * hash-wasm, i.e. ~15 logins/s per thread, which is what the service can afford.
  */

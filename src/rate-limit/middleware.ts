@@ -4,9 +4,9 @@ import type { Logger } from "pino";
 import type { Config, RateLimitRule } from "../config.js";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { clientIp } from "../http/client-ip.js";
-import { isDependencyOutage } from "../lib/dependency-errors.js";
+import { logError } from "../lib/loggable-error.js";
 import { rateLimitKeyOfIp } from "./ip-key.js";
-import { ProblemError } from "../http/problem.js";
+import { ProblemError, serviceUnavailable } from "../http/problem.js";
 import { rateLimitPolicyValue, rateLimitValue, tooManyRequestsHeaders } from "./headers.js";
 
 /**
@@ -30,17 +30,10 @@ export interface RateLimitOptions {
   onRejected?: () => void;
 }
 
-/** Seconds a client should wait before retrying when the limiter refuses for want of its store. */
-const RETRY_AFTER_UNAVAILABLE = "5";
-
 /** Whole seconds until `resetTime`, at least 1 (a 0 would invite an immediate retry). */
 function secondsUntil(resetTime: Date | undefined, fallbackSeconds: number): number {
   if (!resetTime) return fallbackSeconds;
   return Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000));
-}
-
-function errorSummary(error: unknown): Record<string, unknown> {
-  return error instanceof Error ? { name: error.name, message: error.message, code: (error as { code?: unknown }).code } : { value: String(error) };
 }
 
 /**
@@ -59,18 +52,9 @@ function withFailureMode(primary: Store, options: RateLimitOptions): Store {
   const fallback = onStoreFailure === "open" ? new MemoryStore() : undefined;
 
   function onFailure(error: unknown): MemoryStore {
-    const outage = isDependencyOutage(error);
     // An outage is expected to pass; anything else is a bug and logged as one, but still not a 500.
-    logger[outage ? "warn" : "error"](
-      { err: errorSummary(error), limiter: name, mode: onStoreFailure },
-      fallback ? "rate-limit store failed; counting in process" : "rate-limit store failed; refusing the request",
-    );
-    if (!fallback) {
-      throw new ProblemError("SERVICE_UNAVAILABLE", {
-        detail: "The rate limiter's store is not answering; retry shortly.",
-        headers: { "retry-after": RETRY_AFTER_UNAVAILABLE },
-      });
-    }
+    logError(logger, fallback ? "rate-limit store failed; counting in process" : "rate-limit store failed; refusing the request", error, { limiter: name, mode: onStoreFailure });
+    if (!fallback) throw serviceUnavailable("The rate limiter's store is not answering; retry shortly.");
     return fallback;
   }
 

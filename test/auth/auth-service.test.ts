@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArgon2idHasher, OWASP_ARGON2ID_PARAMS, parseArgon2idPhc, type PasswordHasher } from "../../src/password/hasher.js";
 import { users } from "../../src/db/schema.js";
 import { createTestApp, FAST_ARGON2_PARAMS, inProcessClient, type TestApp } from "../helpers/test-app.js";
+import { PASSWORD } from "../helpers/flows.js";
 
 /** Counts calls through to a real hasher: how much Argon2 work each request costs. */
 function countingHasher(inner: PasswordHasher) {
@@ -14,8 +15,6 @@ function countingHasher(inner: PasswordHasher) {
   };
   return { hasher, counts };
 }
-
-const PASSWORD = "correct horse battery staple";
 
 describe("password handling at login (embedded PGlite)", () => {
   const { hasher, counts } = countingHasher(createArgon2idHasher(OWASP_ARGON2ID_PARAMS));

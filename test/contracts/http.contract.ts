@@ -4,17 +4,13 @@ import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk } f
 import { users } from "../../src/db/schema.js";
 import { eq } from "drizzle-orm";
 import type { TestApp, TestClient, TestResponse } from "../helpers/test-app.js";
+import { PASSWORD, uniqueEmail } from "../helpers/flows.js";
 
 export interface HttpContractContext {
   testApp: TestApp;
   client: TestClient;
 }
 
-const PASSWORD = "correct horse battery staple";
-
-function uniqueEmail(tag = "user"): string {
-  return `${tag}-${crypto.randomUUID().slice(0, 12)}@example.com`;
-}
 
 function expectProblem(response: TestResponse, status: number, code?: string): void {
   expect(response.status).toBe(status);
@@ -25,7 +21,7 @@ function expectProblem(response: TestResponse, status: number, code?: string): v
 }
 
 /**
- * Every rule of API.md's "Endpoints of the original design", as a client sees it. Run against each
+ * Every rule of docs/API.md's endpoints and rules, as a client sees it. Run against each
  * backend and transport by the test files that import it.
  */
 export function describeHttpContract(name: string, setup: (env?: Record<string, string>) => Promise<HttpContractContext>) {
@@ -148,7 +144,7 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
         expect(response.body.refresh_expires_in).toBeGreaterThan(0);
       });
 
-      it("issues an RFC 9068 access token with every claim API.md names", async () => {
+      it("issues an RFC 9068 access token with every claim docs/API.md names", async () => {
         const { user, tokens } = await signedIn();
         const header = decodeProtectedHeader(tokens.access_token);
         expect(header).toMatchObject({ alg: "EdDSA", typ: "at+jwt", kid: expect.any(String) });

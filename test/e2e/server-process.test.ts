@@ -3,13 +3,13 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, createTestRedis, testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
 import { startServer, type Runtime, type ServerProcess } from "../helpers/server-process.js";
+import { PASSWORD } from "../helpers/flows.js";
 
 /**
  * The real service, started the way a container starts it (the built entrypoint, directly), on
  * each runtime, with the real Argon2id worker pool: PostgreSQL and Redis when the TEST_* variables
  * are set, the embedded PGlite otherwise.
  */
-const PASSWORD = "correct horse battery staple";
 const backend = testDatabaseUrl && testRedisUrl ? "PostgreSQL + Redis" : "embedded PGlite";
 
 async function post(base: string, path: string, body: unknown) {

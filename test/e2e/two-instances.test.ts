@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSigningJwk } from "../../src/tokens/jwt.js";
 import { createTestPostgres, createTestRedis, testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
 import { startServer, type ServerProcess } from "../helpers/server-process.js";
+import { PASSWORD } from "../helpers/flows.js";
 
 /**
  * Scaling out: two real server processes behind an imagined load balancer, sharing one PostgreSQL
@@ -12,7 +13,6 @@ import { startServer, type ServerProcess } from "../helpers/server-process.js";
  * TRUST_PROXY=1 and a fresh X-Forwarded-For address per test keep the tests' rate-limit buckets
  * apart, as a load balancer in front of the replicas would report each client.
  */
-const PASSWORD = "correct horse battery staple";
 const LOGIN_LIMIT = 3;
 
 let peerCounter = 0;

@@ -5,17 +5,12 @@ import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { createApp, type App } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
-import { createAccessTokensFromConfig, createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type SigningKeys } from "../../src/tokens/jwt.js";
+import { compose } from "../../src/compose.js";
+import { createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type SigningKeys } from "../../src/tokens/jwt.js";
 import { createArgon2idHasher, type PasswordHasher } from "../../src/password/hasher.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
 import type { AppDeps } from "../../src/deps.js";
 import type { TracingDeps } from "../../src/observability/tracing.js";
-import { createRedisLoginThrottleStore } from "../../src/login-throttle/redis-store.js";
-import { createRedisRateLimitStore } from "../../src/rate-limit/redis-store.js";
-import { createRedisSessionStore } from "../../src/sessions/redis-store.js";
-import { createSqlSecurityEventStore } from "../../src/events/sql-store.js";
-import { createSqlSessionStore } from "../../src/sessions/sql-store.js";
-import { createSqlUserStore } from "../../src/users/sql-store.js";
 import type { SessionStore } from "../../src/sessions/store.js";
 import { createTestPglite, createTestPostgres, createTestRedis } from "./backends.js";
 
@@ -74,56 +69,47 @@ export interface TestApp {
   cleanup(): Promise<void>;
 }
 
-/** A whole app over real storage: fresh PGlite, a fresh PostgreSQL database, a fresh Redis prefix. */
+/**
+ * A whole app over real storage (a fresh PGlite, a fresh PostgreSQL database, a fresh Redis prefix),
+ * wired by the production composition root (src/compose.ts): the test chooses the handles and the
+ * options (a fast hasher, a movable clock, the peer address), never the wiring.
+ */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const backend = options.backend ?? "pglite";
-  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...GENEROUS_LIMITS_ENV, ...options.env });
   const cleanups: Array<() => Promise<void>> = [];
 
   const db = backend === "pglite" ? await createTestPglite() : await createTestPostgres();
   cleanups.push(db.cleanup);
-  let sessions: SessionStore;
   let redisInfo: TestApp["redis"];
-  let counters: Pick<AppDeps, "rateLimitStore" | "loginThrottleStore"> = {};
+  let redisEnv: Record<string, string> = {};
   if (backend === "postgres+redis") {
     const redis = await createTestRedis();
     cleanups.push(redis.cleanup);
-    sessions = createRedisSessionStore({ client: redis.value, keyPrefix: redis.keyPrefix });
     redisInfo = { client: redis.value, keyPrefix: redis.keyPrefix };
-    counters = {
-      rateLimitStore: (limit) => createRedisRateLimitStore({ client: redis.value, keyPrefix: `${redis.keyPrefix}rate-limit:${limit}:` }),
-      loginThrottleStore: createRedisLoginThrottleStore({ client: redis.value, keyPrefix: `${redis.keyPrefix}login-throttle:` }),
-    };
-  } else {
-    sessions = createSqlSessionStore({ db: db.value.db });
+    redisEnv = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix };
   }
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...GENEROUS_LIMITS_ENV, ...redisEnv, ...options.env });
 
   const signingKeys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
-  const accessTokens = createAccessTokensFromConfig(config, signingKeys);
-  const hasher = options.hasher ?? createArgon2idHasher(FAST_ARGON2_PARAMS);
   const clock = createTestClock();
-  const deps: AppDeps = {
+  const { deps } = compose(
     config,
-    logger: options.logger ?? pino({ level: "silent" }),
-    users: createSqlUserStore({ db: db.value.db }),
-    sessions,
-    events: createSqlSecurityEventStore({ db: db.value.db }),
-    hasher,
-    accessTokens,
-    readinessChecks: [{ name: "database", check: () => db.value.ping() }, { name: "sessions", check: () => sessions.ping() }],
-    clock,
-    remoteAddress: options.remoteAddress ?? (() => "127.0.0.1"),
-    ...counters,
-    ...(options.tracing && { tracing: options.tracing }),
-  };
+    { database: db.value, redis: redisInfo?.client, hasher: options.hasher ?? createArgon2idHasher(FAST_ARGON2_PARAMS), signingKeys },
+    {
+      logger: options.logger ?? pino({ level: "silent" }),
+      clock,
+      remoteAddress: options.remoteAddress ?? (() => "127.0.0.1"),
+      ...(options.tracing && { tracing: options.tracing }),
+    },
+  );
   return {
     app: createApp(deps),
     config,
     clock,
     database: db.value,
-    sessions,
+    sessions: deps.sessions,
     signingKeys,
-    accessTokens,
+    accessTokens: deps.accessTokens,
     deps,
     redis: redisInfo,
     async cleanup() {

@@ -6,11 +6,8 @@ import type { TestResponse } from "../helpers/test-app.js";
 
 /** Shared pieces of the security tests. */
 
-export const PASSWORD = "correct horse battery staple";
-
-export function uniqueEmail(tag = "sec"): string {
-  return `${tag}-${crypto.randomUUID().slice(0, 12)}@example.com`;
-}
+/** The one test password and unique-address helper live in test/helpers/flows.ts. */
+export { PASSWORD, uniqueEmail } from "../helpers/flows.js";
 
 /** An RFC 9457 problem with this status: the media type, the members, never a stack trace. */
 export function expectProblem(response: TestResponse, status: number, code?: string): void {

@@ -16,6 +16,7 @@ import { freePort } from "../helpers/redis-server.js";
 import { startServer, type Runtime, type ServerProcess } from "../helpers/server-process.js";
 import { scanAll } from "../security/support.js";
 import { describeLoginThrottleStoreContract } from "../contracts/login-throttle-store.contract.js";
+import { PASSWORD } from "../helpers/flows.js";
 
 /**
  * Redis Cluster: the configuration that selects it, the client bootstrap builds for it, and the
@@ -230,7 +231,6 @@ describe.runIf(Boolean(testRedisUrl))("on a local 3-master Redis Cluster", () =>
   });
 
   describe.each<Runtime>(["node", "bun"])("the service process on %s with REDIS_CLUSTER_NODES", (runtime) => {
-    const PASSWORD = "correct horse battery staple";
     const keyPrefix = uniquePrefix();
     let server: ServerProcess;
     let dropDatabase: (() => Promise<void>) | undefined;

@@ -1,37 +1,36 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../deps.js";
+import type { AppRouteHandler } from "../create-router.js";
 import { caller } from "../client-info.js";
 import { toUserBody } from "../auth/auth.schemas.js";
 import type * as routes from "./account.routes.js";
 import { toEventBody, toSessionBody } from "./account.schemas.js";
 
-export const listSessions: RouteHandler<typeof routes.listSessions, AppEnv> = async (c) => {
+export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (c) => {
   const sessions = await c.var.services.account.listSessions(caller(c));
   return c.json(sessions.map((session) => toSessionBody(session, c.var.auth.sessionId)), 200);
 };
 
-export const revokeSession: RouteHandler<typeof routes.revokeSession, AppEnv> = async (c) => {
+export const revokeSession: AppRouteHandler<typeof routes.revokeSession> = async (c) => {
   await c.var.services.account.revokeSession(caller(c), c.req.valid("param").id);
   return c.body(null, 204);
 };
 
-export const updateMe: RouteHandler<typeof routes.updateMe, AppEnv> = async (c) => {
+export const updateMe: AppRouteHandler<typeof routes.updateMe> = async (c) => {
   const user = await c.var.services.account.updateProfile(caller(c), c.req.valid("json"));
   return c.json(toUserBody(user), 200);
 };
 
-export const changePassword: RouteHandler<typeof routes.changePassword, AppEnv> = async (c) => {
+export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
   const { current_password, new_password } = c.req.valid("json");
   await c.var.services.account.changePassword(caller(c), { currentPassword: current_password, newPassword: new_password });
   return c.body(null, 204);
 };
 
-export const deleteMe: RouteHandler<typeof routes.deleteMe, AppEnv> = async (c) => {
+export const deleteMe: AppRouteHandler<typeof routes.deleteMe> = async (c) => {
   await c.var.services.account.deleteAccount(caller(c), c.req.valid("json"));
   return c.body(null, 204);
 };
 
-export const listEvents: RouteHandler<typeof routes.listEvents, AppEnv> = async (c) => {
+export const listEvents: AppRouteHandler<typeof routes.listEvents> = async (c) => {
   const events = await c.var.services.account.listEvents(caller(c), c.req.valid("query").limit);
   return c.json({ items: events.map(toEventBody) }, 200);
 };

@@ -1,41 +1,40 @@
-import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../../deps.js";
+import type { AppRouteHandler } from "../create-router.js";
 import { clientInfo } from "../client-info.js";
 import type { LoginRoute, LogoutRoute, MeRoute, RefreshRoute, RegisterRoute } from "./auth.routes.js";
 import { toTokenPairBody, toUserBody } from "./auth.schemas.js";
 
-function noStore(c: Context<AppEnv>): void {
+function noStore(c: Context): void {
   c.header("cache-control", "no-store");
   c.header("pragma", "no-cache");
 }
 
-export const register: RouteHandler<RegisterRoute, AppEnv> = async (c) => {
+export const register: AppRouteHandler<RegisterRoute> = async (c) => {
   const { email, password, name } = c.req.valid("json");
   const user = await c.var.services.auth.register({ email, password, name: name ?? null, ...clientInfo(c) });
   return c.json(toUserBody(user), 201);
 };
 
-export const login: RouteHandler<LoginRoute, AppEnv> = async (c) => {
+export const login: AppRouteHandler<LoginRoute> = async (c) => {
   const { email, password } = c.req.valid("json");
   const pair = await c.var.services.auth.login({ email, password, ...clientInfo(c) });
   noStore(c);
   return c.json(toTokenPairBody(pair), 200);
 };
 
-export const me: RouteHandler<MeRoute, AppEnv> = async (c) => {
+export const me: AppRouteHandler<MeRoute> = async (c) => {
   // requireAuth has just read the user from the database (a deleted or disabled one never gets here).
   return c.json(toUserBody(c.var.user), 200);
 };
 
-export const refresh: RouteHandler<RefreshRoute, AppEnv> = async (c) => {
+export const refresh: AppRouteHandler<RefreshRoute> = async (c) => {
   const { refresh_token } = c.req.valid("json");
   const pair = await c.var.services.auth.refresh({ refreshToken: refresh_token, ...clientInfo(c) });
   noStore(c);
   return c.json(toTokenPairBody(pair), 200);
 };
 
-export const logout: RouteHandler<LogoutRoute, AppEnv> = async (c) => {
+export const logout: AppRouteHandler<LogoutRoute> = async (c) => {
   const { refresh_token, scope } = c.req.valid("json");
   await c.var.services.auth.logout({ refreshToken: refresh_token, scope, ...clientInfo(c) });
   return c.body(null, 204);

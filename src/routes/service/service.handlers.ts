@@ -1,5 +1,4 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../deps.js";
+import type { AppRouteHandler } from "../create-router.js";
 import type { healthz as HealthzRoute, jwks as JwksRoute, readyz as ReadyzRoute } from "./service.routes.js";
 
 /** A dependency that takes longer than this to answer is reported unavailable. */
@@ -13,9 +12,9 @@ function withTimeout(check: Promise<void>, ms: number): Promise<void> {
   return Promise.race([check, timeout]).finally(() => clearTimeout(timer));
 }
 
-export const healthz: RouteHandler<typeof HealthzRoute, AppEnv> = (c) => c.json({ status: "ok" as const }, 200);
+export const healthz: AppRouteHandler<typeof HealthzRoute> = (c) => c.json({ status: "ok" as const }, 200);
 
-export const readyz: RouteHandler<typeof ReadyzRoute, AppEnv> = async (c) => {
+export const readyz: AppRouteHandler<typeof ReadyzRoute> = async (c) => {
   const results = await Promise.all(
     c.var.services.readinessChecks.map(async ({ name, check }) => {
       const ok = await withTimeout(check(), READINESS_TIMEOUT_MS).then(
@@ -31,7 +30,7 @@ export const readyz: RouteHandler<typeof ReadyzRoute, AppEnv> = async (c) => {
   return ready ? c.json(body, 200) : c.json(body, 503);
 };
 
-export const jwks: RouteHandler<typeof JwksRoute, AppEnv> = (c) => {
+export const jwks: AppRouteHandler<typeof JwksRoute> = (c) => {
   // Short public caching: verifiers pick up a rotated key within minutes, without hammering us.
   c.header("cache-control", "public, max-age=300");
   const { keys } = c.var.services.accessTokens.jwks();

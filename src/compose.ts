@@ -1,0 +1,114 @@
+import type { Context } from "hono";
+import type { Cluster, Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Config } from "./config.js";
+import type { DatabaseHandle } from "./db/database.js";
+import type { AppDeps, ReadinessCheck } from "./deps.js";
+import { createSqlSecurityEventStore } from "./events/sql-store.js";
+import { createRedisLoginThrottleStore } from "./login-throttle/redis-store.js";
+import type { TracingDeps } from "./observability/tracing.js";
+import type { PasswordHasher } from "./password/hasher.js";
+import { createRedisRateLimitStore } from "./rate-limit/redis-store.js";
+import { createRedisSessionStore } from "./sessions/redis-store.js";
+import { createSqlSessionStore } from "./sessions/sql-store.js";
+import { createAccessTokensFromConfig, type AccessTokenOptions, type SigningKeys } from "./tokens/jwt.js";
+import { createSqlUserStore } from "./users/sql-store.js";
+
+/**
+ * The one composition root: config + opened handles -> every dependency of the app. Pure and
+ * synchronous (opening and closing the handles is the caller's business: src/bootstrap.ts for the
+ * entrypoints and the CLI, test/helpers/test-app.ts for the tests, bench/ for the benchmark), so
+ * every caller gets the same wiring and only chooses its handles and options: a fast hasher or a
+ * clock in tests, the peer address function in an entrypoint.
+ */
+
+/** The storage connections a deployment opens: always a database; Redis when `config.redis` names one. */
+export interface StorageHandles {
+  database: DatabaseHandle;
+  redis?: Redis | Cluster;
+}
+
+export interface Handles extends StorageHandles {
+  hasher: PasswordHasher;
+  signingKeys: SigningKeys;
+}
+
+export interface ComposeOptions {
+  logger: Logger;
+  /** Defaults to the wall clock; tests move time with their own. */
+  clock?: () => Date;
+  /** The peer address of a request, which only the runtime knows; absent: unknown. */
+  remoteAddress?: (c: Context) => string | undefined;
+  /** Where the app registers its metrics (the entrypoint adds process metrics); absent: a registry of the app's own. */
+  metricsRegistry?: Registry;
+  /** An OpenTelemetry tracer; absent: no spans and no wrappers. */
+  tracing?: TracingDeps;
+  accessTokens?: Pick<AccessTokenOptions, "verifiedTokenCacheSize">;
+}
+
+/** The stores over the opened storage, the /readyz checks that belong to them, and their upkeep. */
+export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
+  /** Reclaims expired SQL sessions and events past retention (Redis expires its own keys). */
+  prune(now: Date): Promise<void>;
+}
+
+/**
+ * Users and security events always live in SQL. Sessions, rate-limit counters and failed-login
+ * counts live in Redis when it is configured (shared by every instance), otherwise in the
+ * database and in process.
+ */
+export function composeStores(config: Pick<Config, "redis" | "securityEvents">, handles: StorageHandles): Stores {
+  const { database, redis } = handles;
+  if (config.redis && !redis) throw new Error("config.redis is set but no Redis handle was opened");
+  const users = createSqlUserStore({ db: database.db });
+  const events = createSqlSecurityEventStore({ db: database.db });
+  const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
+  const pruneEvents = (now: Date) => events.pruneBefore(new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000));
+
+  if (config.redis && redis) {
+    const prefix = config.redis.keyPrefix;
+    const sessions = createRedisSessionStore({ client: redis, keyPrefix: prefix });
+    readinessChecks.push({ name: "redis", check: () => sessions.ping() });
+    return {
+      users,
+      events,
+      sessions,
+      readinessChecks,
+      rateLimitStore: (limit) => createRedisRateLimitStore({ client: redis, keyPrefix: `${prefix}rate-limit:${limit}:` }),
+      loginThrottleStore: createRedisLoginThrottleStore({ client: redis, keyPrefix: `${prefix}login-throttle:` }),
+      prune: async (now) => void (await pruneEvents(now)),
+    };
+  }
+  const sessions = createSqlSessionStore({ db: database.db });
+  return {
+    users,
+    events,
+    sessions,
+    readinessChecks,
+    prune: async (now) => void (await Promise.all([sessions.pruneExpired(now), pruneEvents(now)])),
+  };
+}
+
+export interface Composition {
+  deps: AppDeps;
+  prune: Stores["prune"];
+}
+
+export function compose(config: Config, handles: Handles, options: ComposeOptions): Composition {
+  const { prune, ...stores } = composeStores(config, handles);
+  return {
+    prune,
+    deps: {
+      config,
+      logger: options.logger,
+      ...stores,
+      hasher: handles.hasher,
+      accessTokens: createAccessTokensFromConfig(config, handles.signingKeys, options.accessTokens),
+      clock: options.clock ?? (() => new Date()),
+      remoteAddress: options.remoteAddress ?? (() => undefined),
+      ...(options.metricsRegistry && { metricsRegistry: options.metricsRegistry }),
+      ...(options.tracing && { tracing: options.tracing }),
+    },
+  };
+}
