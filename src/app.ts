@@ -73,14 +73,14 @@ export function createApp(appDeps: AppDeps) {
   const { loginThrottle } = deps.config;
   // Failed-login throttling per account, around login (src/login-throttle/with-login-throttle.ts).
   const auth = withLoginThrottle(
-    createAuthService({ users, sessions, hasher, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, onOutcome: metrics.onAuthOutcome }),
+    createAuthService({ users, sessions, hasher, passwordPolicy: deps.passwordPolicy, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, onOutcome: metrics.onAuthOutcome }),
     loginThrottle
       ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger, onRefused: () => metrics.onRateLimited("login-account", "/login") }
       : undefined,
   );
   const services: AppServices = {
     auth,
-    account: createAccountService({ users, sessions, events, hasher, clock, recordEvent }),
+    account: createAccountService({ users, sessions, events, hasher, passwordPolicy: deps.passwordPolicy, clock, recordEvent }),
     admin: createAdminService({ users, sessions, clock, recordEvent }),
     config: deps.config,
     logger,

@@ -9,6 +9,7 @@ import { createSqlSecurityEventStore } from "./events/sql-store.js";
 import { createRedisLoginThrottleStore } from "./login-throttle/redis-store.js";
 import type { TracingDeps } from "./observability/tracing.js";
 import type { PasswordHasher } from "./password/hasher.js";
+import { createPasswordPolicy } from "./password/policy.js";
 import { createRedisRateLimitStore } from "./rate-limit/redis-store.js";
 import { createRedisSessionStore } from "./sessions/redis-store.js";
 import { createSqlSessionStore } from "./sessions/sql-store.js";
@@ -104,6 +105,7 @@ export function compose(config: Config, handles: Handles, options: ComposeOption
       logger: options.logger,
       ...stores,
       hasher: handles.hasher,
+      passwordPolicy: createPasswordPolicy({ minLength: config.passwords.minLength }),
       accessTokens: createAccessTokensFromConfig(config, handles.signingKeys, options.accessTokens),
       clock: options.clock ?? (() => new Date()),
       remoteAddress: options.remoteAddress ?? (() => undefined),

@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import type { Config } from "./config.js";
 import type { AccessTokens } from "./tokens/jwt.js";
 import type { PasswordHasher } from "./password/hasher.js";
+import type { PasswordPolicy } from "./password/policy.js";
 import type { TracingDeps } from "./observability/tracing.js";
 import type { AccountService } from "./users/account-service.js";
 import type { AdminService } from "./users/admin-service.js";
@@ -31,6 +32,8 @@ export interface AppDeps {
   sessions: SessionStore;
   events: SecurityEventStore;
   hasher: PasswordHasher;
+  /** What a new password must pass (register, change, reset). */
+  passwordPolicy: PasswordPolicy;
   accessTokens: AccessTokens;
   readinessChecks: ReadinessCheck[];
   /** Injected so tests can move time. */

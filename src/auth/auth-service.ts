@@ -1,6 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import type { Config } from "../config.js";
 import type { AccessTokens } from "../tokens/jwt.js";
+import type { PasswordPolicy } from "../password/policy.js";
 import type { PasswordHasher } from "../password/hasher.js";
 import {
   createRefreshToken,
@@ -34,6 +35,7 @@ export interface AuthServiceOptions {
   users: UserStore;
   sessions: SessionStore;
   hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   accessTokens: AccessTokens;
   lifetimes: SessionLifetimes;
   clock: () => Date;
@@ -70,9 +72,19 @@ export function normalisePassword(password: string): string {
   return password.normalize("NFKC");
 }
 
+/**
+ * A new password (register, change, reset) must pass the policy (src/password/policy.ts: length,
+ * common and breached passwords, mostly invisible or repeated characters); the problem names the
+ * rule. Login never applies it, so accounts made under older rules still sign in.
+ */
+export function assertAcceptableNewPassword(policy: PasswordPolicy, password: string): void {
+  const verdict = policy.check(password);
+  if (!verdict.ok) throw new ProblemError(verdict.rule, { detail: verdict.detail });
+}
+
 /** The rules of register, login, refresh and logout. Knows nothing of HTTP. */
 export function createAuthService(options: AuthServiceOptions): AuthService {
-  const { users, sessions, hasher, accessTokens, lifetimes, clock, recordEvent } = options;
+  const { users, sessions, hasher, passwordPolicy, accessTokens, lifetimes, clock, recordEvent } = options;
   const report = options.onOutcome ?? (() => {});
   // An unknown email still costs one Argon2 verification against this hash, so that the two login
   // failures take the same time. Made by the hasher itself so its cost always matches real hashes;
@@ -96,6 +108,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   return {
     async register({ email, password, name, userAgent, ip }) {
+      assertAcceptableNewPassword(passwordPolicy, password);
       const passwordHash = await hasher.hash(normalisePassword(password));
       const user = await users.create({ id: uuidv7(), email, name, passwordHash });
       if (!user) throw new ProblemError("EMAIL_TAKEN");

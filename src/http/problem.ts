@@ -11,6 +11,12 @@ export const PROBLEM_TYPE_BASE = "https://auth-service.dev/problems/";
 export const PROBLEMS = {
   VALIDATION_FAILED: { status: 400, title: "The request is not valid" },
   MALFORMED_JSON: { status: 400, title: "The request body is not valid JSON" },
+  PASSWORD_TOO_SHORT: { status: 400, title: "The new password is too short" },
+  PASSWORD_TOO_LONG: { status: 400, title: "The new password is too long" },
+  PASSWORD_MALFORMED: { status: 400, title: "The new password is not valid Unicode text" },
+  PASSWORD_MOSTLY_INVISIBLE: { status: 400, title: "The new password is mostly invisible characters" },
+  PASSWORD_TOO_REPETITIVE: { status: 400, title: "The new password repeats too few characters" },
+  PASSWORD_TOO_COMMON: { status: 400, title: "The new password is too common" },
   INVALID_CREDENTIALS: { status: 401, title: "Invalid email or password" },
   INVALID_TOKEN: { status: 401, title: "The access token is missing, invalid or expired" },
   INVALID_REFRESH_TOKEN: { status: 401, title: "The refresh token is invalid, expired or revoked" },

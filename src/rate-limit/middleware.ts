@@ -5,7 +5,7 @@ import type { Config, RateLimitRule } from "../config.js";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { clientIp } from "../http/client-ip.js";
 import { logError } from "../lib/loggable-error.js";
-import { rateLimitKeyOfIp } from "./ip-key.js";
+import { rateLimitKeyOfIp } from "../lib/ip-address.js";
 import { ProblemError, serviceUnavailable } from "../http/problem.js";
 import { rateLimitPolicyValue, rateLimitValue, tooManyRequestsHeaders } from "./headers.js";
 

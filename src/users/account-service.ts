@@ -3,7 +3,8 @@ import { ProblemError } from "../http/problem.js";
 import type { SecurityEvent, SecurityEventStore } from "../events/store.js";
 import type { SessionRecord, SessionStore } from "../sessions/store.js";
 import type { User, UserStore } from "./store.js";
-import { normalisePassword, type ClientInfo } from "../auth/auth-service.js";
+import { assertAcceptableNewPassword, normalisePassword, type ClientInfo } from "../auth/auth-service.js";
+import type { PasswordPolicy } from "../password/policy.js";
 import type { RecordSecurityEvent } from "../events/recorder.js";
 
 export interface AccountServiceOptions {
@@ -11,6 +12,7 @@ export interface AccountServiceOptions {
   sessions: SessionStore;
   events: SecurityEventStore;
   hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   clock: () => Date;
   recordEvent: RecordSecurityEvent;
 }
@@ -36,7 +38,7 @@ export interface AccountService {
 
 /** What a signed-in user may do to their own account. Knows nothing of HTTP. */
 export function createAccountService(options: AccountServiceOptions): AccountService {
-  const { users, sessions, events, hasher, clock, recordEvent } = options;
+  const { users, sessions, events, hasher, passwordPolicy, clock, recordEvent } = options;
 
   /** Re-authentication for sensitive changes: a stolen access token alone is not enough. */
   async function requirePassword(caller: Caller, password: string): Promise<void> {
@@ -67,6 +69,8 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     },
 
     async changePassword(caller, { currentPassword, newPassword }) {
+      // The rules first: a refused new password costs no Argon2 verification.
+      assertAcceptableNewPassword(passwordPolicy, newPassword);
       await requirePassword(caller, currentPassword);
       await users.updatePasswordHash(caller.userId, await hasher.hash(normalisePassword(newPassword)));
       const revoked = await sessions.revokeAllForUser(caller.userId, { exceptSessionId: caller.sessionId });

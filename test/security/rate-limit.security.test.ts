@@ -2,7 +2,7 @@ import { MemoryStore, type Store } from "hono-rate-limiter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { rateLimitKeyOfIp } from "../../src/rate-limit/ip-key.js";
+import { rateLimitKeyOfIp } from "../../src/lib/ip-address.js";
 import { createRedisRateLimitStore } from "../../src/rate-limit/redis-store.js";
 import { createTestRedis, testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
 import { createTestApp, inProcessClient, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
@@ -171,6 +171,27 @@ describe("client address behind trusted proxies (TRUST_PROXY=1)", () => {
     expect((await login(freshPeer())).status).toBe(401);
   });
 
+  it("gives every spelling of one address one bucket: ports, brackets, zone ids and IPv4-mapped forms", async () => {
+    const address = freshPeer();
+    const spellings = [`${address}:1234`, `${address}:1235`, `::ffff:${address}`, `[::ffff:${address}]:443`, address];
+    const statuses: number[] = [];
+    for (let i = 0; i < QUOTA["/login"] + 1; i++) statuses.push((await login(spellings[i % spellings.length])).status);
+    expect(statuses).toEqual([...Array<number>(QUOTA["/login"]).fill(401), 429]);
+  });
+
+  it("does not read leading-zero IPv4 forms as a fresh client: they fall back to the peer address", async () => {
+    // An app of its own, so that its peer's bucket starts empty whatever ran before.
+    const base = await sharedPglite();
+    const config = { ...base.deps.config, http: { ...base.deps.config.http, trustProxyHops: 1 } };
+    const own = inProcessClient(createApp({ ...base.deps, config, remoteAddress: () => "192.0.2.77" }));
+    const statuses: number[] = [];
+    // 09.08.04.05 is not an IPv4 address in strict parsing; each would have been a bucket of its own.
+    for (let i = 0; i < QUOTA["/login"] + 1; i++) {
+      statuses.push((await own.request("POST", "/login", { json: bodyFor("/login"), headers: { "x-forwarded-for": `09.08.04.0${i}` } })).status);
+    }
+    expect(statuses).toEqual([...Array<number>(QUOTA["/login"]).fill(401), 429]);
+  });
+
   it("falls back to the peer address on malformed headers, and never errs", async () => {
     const statuses: number[] = [];
     for (const forwarded of ["", "garbage", ", , ,", "999.1.1.1", "1.2.3.4.5", ":::::zz", "\u00e91.2.3.4\u00ff", "1".repeat(5000), Array(400).fill("10.0.0.1").join(",")]) {
@@ -196,8 +217,8 @@ describe("rate-limit buckets of addresses", () => {
     ["64:ff9b::192.0.2.1", "64:ff9b:0:0::/64"],
     [undefined, "unknown"],
     ["", "unknown"],
-    ["not an address", "not an address"],
-    ["1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8:9"],
+    ["not an address", "invalid"],
+    ["1:2:3:4:5:6:7:8:9", "invalid"],
   ])("%s → %s", (address, bucket) => {
     expect(rateLimitKeyOfIp(address)).toBe(bucket);
   });

@@ -5,6 +5,7 @@ import {
   DEPENDENCY_PROBLEMS,
   jsonBody,
   jsonContent,
+  NEW_PASSWORD_PROBLEMS,
   problemResponses,
 } from "../../http/openapi.js";
 import { requireAuth } from "../../auth/require-auth.js";
@@ -32,7 +33,7 @@ export const register = createRoute({
   request: { body: jsonBody(RegisterBodySchema) },
   responses: {
     201: jsonContent(UserSchema, "The new user"),
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "EMAIL_TAKEN", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...NEW_PASSWORD_PROBLEMS, "MALFORMED_JSON", "EMAIL_TAKEN", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 

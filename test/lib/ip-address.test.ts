@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalIp, forwardedClientIp, rateLimitKeyOfIp } from "../../src/rate-limit/ip-address.js";
+import { canonicalIp, forwardedClientIp, rateLimitKeyOfIp } from "../../src/lib/ip-address.js";
 
 describe("canonicalIp: addresses", () => {
   it.each([
