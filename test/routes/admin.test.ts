@@ -151,6 +151,15 @@ describeEachBackend("roles and the admin API", (backend) => {
     expect(adminEvents.at(-1)!.details).toEqual({ from: ["user"], to: ["user", "auditor"] });
   });
 
+  it("answers a search or a cursor holding NUL or another control character with 400, never 500", async () => {
+    for (const query of ["email=%00", "email=a%00b", "email=%01", "email=%0A", "email=%7F", "cursor=%00"]) {
+      const response = await request("GET", `/admin/users?${query}`, { token: admin.token });
+      expect(response.status, query).toBe(400);
+      expect(response.body.code, query).toBe("VALIDATION_FAILED");
+    }
+    expect((await request("GET", "/admin/users?email=example", { token: admin.token })).status).toBe(200);
+  });
+
   it("searches by part of the email, case-insensitively, treating % and _ literally", async () => {
     const tag = `find${crypto.randomUUID().slice(0, 6)}`;
     const match = await register(`${tag}-one@example.com`);
