@@ -69,11 +69,13 @@ export interface AppServices {
   readinessChecks: ReadinessCheck[];
 }
 
-/** Who a verified access token speaks for; set by the requireAuth middleware. */
+/**
+ * Who a verified access token speaks for; set by the requireAuth middleware. No roles: the token's
+ * claim may be stale, so authorisation reads the roles of `user` (requireRole).
+ */
 export interface AuthContext {
   userId: string;
   sessionId: string;
-  roles: string[];
 }
 
 /** The variables every request has. */

@@ -13,8 +13,9 @@ function invalidToken(tokenSent: boolean): ProblemError {
  * Verifies the Bearer access token, that its session is still live (so a revoked session's tokens
  * stop working here at once; services verifying offline accept them until they expire) and that its
  * user still exists and is not disabled. The session and the user are read concurrently: one round
- * trip's latency instead of two. Puts `{ userId, sessionId, roles }` in `c.var.auth` and the user,
- * fresh from the database, in `c.var.user`.
+ * trip's latency instead of two. Puts `{ userId, sessionId }` in `c.var.auth` and the user,
+ * fresh from the database, in `c.var.user`: its roles, not the token's claim, are what
+ * requireRole authorises by.
  */
 export function requireAuth(): MiddlewareHandler<AuthenticatedEnv> {
   return async function requireAuth(c, next) {
@@ -30,7 +31,7 @@ export function requireAuth(): MiddlewareHandler<AuthenticatedEnv> {
     const [session, user] = await Promise.all([sessions.get(claims.sid, now), users.findById(claims.sub)]);
     if (!session || session.userId !== claims.sub || !user || user.disabledAt) throw invalidToken(true);
 
-    c.set("auth", { userId: claims.sub, sessionId: claims.sid, roles: claims.roles });
+    c.set("auth", { userId: claims.sub, sessionId: claims.sid });
     c.set("user", user);
     await next();
   };

@@ -8,7 +8,7 @@ import { RoleSchema } from "../routes/admin/admin.schemas.js";
  * `npm run admin -- grant <email> [role]` / `revoke <email> [role]` (role defaults to admin): the
  * bootstrap of the first admin, from a shell on the database's side, never over HTTP. Works on the
  * configured database, PostgreSQL or the embedded one (stop the service first: PGlite has one owner).
- * Takes effect with the user's next access token.
+ * Takes effect on the user's next request: authorisation reads the roles from the database, not the token.
  */
 const USAGE = "usage: admin grant|revoke <email> [role]   (role defaults to admin)";
 
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       actorId: null,
       details: { from: user.roles, to: roles, via: "cli" },
     });
-    process.stdout.write(`${email}: roles ${roles.join(", ")} (effective from the next access token)\n`);
+    process.stdout.write(`${email}: roles ${roles.join(", ")} (effective on the user's next request)\n`);
     return 0;
   } finally {
     await storage.close();

@@ -80,6 +80,14 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 export const BEARER_SECURITY = [{ bearerAuth: [] }];
 
 /** A `?limit=` query parameter: a whole number from 1 to `max`, `fallback` when absent. */
+/**
+ * No control characters (NUL among them: PostgreSQL refuses it in text, a 500 before this check) and
+ * no unpaired UTF-16 surrogates (\p{Cs}): those are not Unicode text, cannot be stored as UTF-8 as
+ * sent, and PGlite even fails on some of them (found by test/security/hostile-input.security.test.ts).
+ * For every free-text input, body or query.
+ */
+export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}]*$/u;
+
 export function limitQueryParam(max: number, fallback: number) {
   return z.coerce
     .number({ error: "must be a number" })

@@ -24,6 +24,8 @@ export function createSqlUserStore({ db }: SqlUserStoreOptions): UserStore {
     },
 
     async findByEmail(email: string) {
+      // PostgreSQL refuses NUL in text (an error, not "no row"); no stored email holds one.
+      if (email.includes("\0")) return null;
       // lower() on both sides matches the unique index's expression, so the index serves the lookup.
       const rows = await db
         .select()
@@ -71,6 +73,8 @@ export function createSqlUserStore({ db }: SqlUserStoreOptions): UserStore {
 
     async list({ emailContains, afterId, limit }: UserListQuery) {
       if (afterId !== undefined && !isUuid(afterId)) return [];
+      // PostgreSQL refuses NUL in text (an error, not "no row"); no stored email holds one.
+      if (emailContains?.includes("\0")) return [];
       const rows = await db
         .select()
         .from(users)

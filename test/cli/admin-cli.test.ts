@@ -4,10 +4,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { createPgliteDatabase, MIGRATIONS_FOLDER } from "../../src/db/database.js";
+import { pino } from "pino";
+import { createApp } from "../../src/app.js";
+import { compose } from "../../src/compose.js";
+import { loadConfig } from "../../src/config.js";
+import { createPgliteDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "../../src/db/database.js";
+import { createArgon2idHasher } from "../../src/password/hasher.js";
+import { createAsymmetricSigningKeys, generateSigningJwk, type SigningKeys } from "../../src/tokens/jwt.js";
 import { createSqlSecurityEventStore } from "../../src/events/sql-store.js";
 import { createSqlUserStore } from "../../src/users/sql-store.js";
 import { createTestPostgres, testDatabaseUrl } from "../helpers/backends.js";
+import { PASSWORD } from "../helpers/flows.js";
+import { FAST_ARGON2_PARAMS, GENEROUS_LIMITS_ENV } from "../helpers/test-app.js";
 
 const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -30,6 +38,23 @@ async function seedUser(db: Parameters<typeof createSqlUserStore>[0]["db"], emai
   const user = await createSqlUserStore({ db }).create({ id: crypto.randomUUID(), email, name: null, passwordHash: "x" });
   return user!.id;
 }
+
+/** The service over `database`, wired by the production composition root; the same keys across "restarts". */
+function appOver(database: DatabaseHandle, signingKeys: SigningKeys) {
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...GENEROUS_LIMITS_ENV });
+  const { deps } = compose(config, { database, hasher: createArgon2idHasher(FAST_ARGON2_PARAMS), signingKeys }, { logger: pino({ level: "silent" }) });
+  return createApp(deps);
+}
+
+/** Registers `email`, makes it an admin in the database and returns a token whose claim says admin. */
+async function adminToken(app: ReturnType<typeof createApp>, database: DatabaseHandle, email: string): Promise<string> {
+  const post = (path: string) => app.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: PASSWORD }) });
+  const registered = (await (await post("/register")).json()) as { id: string };
+  await createSqlUserStore({ db: database.db }).update(registered.id, { roles: ["user", "admin"] });
+  return ((await (await post("/login")).json()) as { access_token: string }).access_token;
+}
+
+const listUsers = (app: ReturnType<typeof createApp>, token: string) => app.request("/admin/users", { headers: { authorization: `Bearer ${token}` } });
 
 describe("npm run admin -- grant|revoke <email> [role]", () => {
   const dataDirs: string[] = [];
@@ -81,6 +106,42 @@ describe("npm run admin -- grant|revoke <email> [role]", () => {
       const granted = await admin(["grant", "pg.admin@example.com"], { DATABASE_URL: database.url });
       expect(granted.code).toBe(0);
       expect((await createSqlUserStore({ db: database.value.db }).findById(userId))!.roles).toEqual(["user", "admin"]);
+    } finally {
+      await database.cleanup();
+    }
+  });
+
+  it("after revoke on the embedded database, the revoked admin's old token is refused on the admin API when the service starts again", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "auth-admin-cli-"));
+    dataDirs.push(dataDir);
+    const signingKeys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
+    const first = await createPgliteDatabase({ dataDir: join(dataDir, "pglite") });
+    await first.migrate(MIGRATIONS_FOLDER);
+    const token = await adminToken(appOver(first, signingKeys), first, "revoked.embedded@example.com");
+    expect((await listUsers(appOver(first, signingKeys), token)).status).toBe(200);
+    await first.close(); // PGlite has one owner: the operator stops the service to run the CLI.
+
+    expect((await admin(["revoke", "revoked.embedded@example.com"], { DATA_DIR: dataDir })).code).toBe(0);
+    const again = await createPgliteDatabase({ dataDir: join(dataDir, "pglite") });
+    try {
+      const response = await listUsers(appOver(again, signingKeys), token);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { code: string }).code).toBe("INSUFFICIENT_ROLE");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it.runIf(Boolean(testDatabaseUrl))("after revoke on PostgreSQL, the running service refuses the revoked admin's old token at once", async () => {
+    const database = await createTestPostgres();
+    try {
+      const app = appOver(database.value, await createAsymmetricSigningKeys([await generateSigningJwk()]));
+      const token = await adminToken(app, database.value, "revoked.pg@example.com");
+      expect((await listUsers(app, token)).status).toBe(200);
+      expect((await admin(["revoke", "revoked.pg@example.com"], { DATABASE_URL: database.url })).code).toBe(0);
+      const response = await listUsers(app, token);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { code: string }).code).toBe("INSUFFICIENT_ROLE");
     } finally {
       await database.cleanup();
     }

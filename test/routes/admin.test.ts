@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeEachBackend, flows, PASSWORD, uniqueEmail } from "../helpers/flows.js";
+import { createApp } from "../../src/app.js";
 import { createTestApp, inProcessClient, type TestApp, type TestClient } from "../helpers/test-app.js";
 
 describeEachBackend("roles and the admin API", (backend) => {
@@ -101,6 +102,35 @@ describeEachBackend("roles and the admin API", (backend) => {
     expect((await me(admin.token)).status).toBe(200);
   });
 
+  it("a demoted admin's old token is refused on every admin route at once, here and on a second instance over the same storage", async () => {
+    // Admin A (to be demoted) and admin B, each signed in with a token that carries roles ["user","admin"].
+    const a = await signedIn("admin-a");
+    await testApp.deps.users.update(a.user.id, { roles: ["user", "admin"] });
+    const aToken = (await login(a.email)).access_token;
+    const b = await signedIn("admin-b");
+    await testApp.deps.users.update(b.user.id, { roles: ["user", "admin"] });
+    const bToken = (await login(b.email)).access_token;
+    expect((await request("GET", "/admin/users", { token: aToken })).status).toBe(200);
+
+    expect((await request("PATCH", `/admin/users/${a.user.id}`, { token: bToken, json: { roles: ["user"] } })).status).toBe(200);
+    // The claim still says admin; the user row, read for this request, does not.
+    expect(JSON.parse(Buffer.from(aToken.split(".")[1]!, "base64url").toString()).roles).toEqual(["user", "admin"]);
+    const otherInstance = inProcessClient(createApp(testApp.deps));
+    for (const instance of [client, otherInstance]) {
+      for (const [method, path, json] of adminRoutes(b.user.id)) {
+        const response = await instance.request(method, path, { token: aToken, ...(json && { json }) });
+        expect(response.status, `${instance === client ? "this" : "other"} instance: ${method} ${path}`).toBe(403);
+        expect(response.body.code).toBe("INSUFFICIENT_ROLE");
+      }
+      // Nor can it grant itself admin again.
+      expect((await instance.request("PATCH", `/admin/users/${a.user.id}`, { token: aToken, json: { roles: ["user", "admin"] } })).status).toBe(403);
+    }
+    // B was neither disabled nor logged out by A's attempts; A is still a signed-in user.
+    expect((await me(bToken)).status).toBe(200);
+    expect((await request("GET", "/admin/users", { token: bToken })).status).toBe(200);
+    expect((await me(aToken)).body.roles).toEqual(["user"]);
+  });
+
   it("refuses to let an admin disable themselves or drop their own admin role", async () => {
     expect((await request("PATCH", `/admin/users/${admin.id}`, { token: admin.token, json: { disabled: true } })).status).toBe(409);
     expect((await request("PATCH", `/admin/users/${admin.id}`, { token: admin.token, json: { roles: ["user"] } })).status).toBe(409);
@@ -119,6 +149,15 @@ describeEachBackend("roles and the admin API", (backend) => {
     expect(adminEvents.map((event) => event.type)).toEqual(["sessions_revoked_by_admin", "account_enabled", "account_disabled", "roles_changed"]);
     expect(adminEvents.every((event) => event.actor_id === admin.id)).toBe(true);
     expect(adminEvents.at(-1)!.details).toEqual({ from: ["user"], to: ["user", "auditor"] });
+  });
+
+  it("answers a search or a cursor holding NUL or another control character with 400, never 500", async () => {
+    for (const query of ["email=%00", "email=a%00b", "email=%01", "email=%0A", "email=%7F", "cursor=%00"]) {
+      const response = await request("GET", `/admin/users?${query}`, { token: admin.token });
+      expect(response.status, query).toBe(400);
+      expect(response.body.code, query).toBe("VALIDATION_FAILED");
+    }
+    expect((await request("GET", "/admin/users?email=example", { token: admin.token })).status).toBe(200);
   });
 
   it("searches by part of the email, case-insensitively, treating % and _ literally", async () => {

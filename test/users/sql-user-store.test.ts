@@ -53,6 +53,13 @@ function describeSqlUserStore(name: string, makeBackend: () => Promise<TestBacke
       expect(await store.findById("not-a-user-id")).toBeNull();
     });
 
+    it("finds nobody, without a database error, for an email or a search holding NUL (PostgreSQL refuses NUL in text)", async () => {
+      await store.create(newUser());
+      expect(await store.findByEmail("a\0@example.test")).toBeNull();
+      expect(await store.list({ emailContains: "\0", limit: 10 })).toEqual([]);
+      expect(await store.list({ emailContains: "example\0test", limit: 10 })).toEqual([]);
+    });
+
     it("refuses a second user with the same email in any case, without throwing", async () => {
       const first = newUser({ email: `${uuidv7()}@example.test` });
       expect(await store.create(first)).not.toBeNull();

@@ -11,7 +11,7 @@ import {
 } from "./admin.schemas.js";
 
 const tags = ["Admin"];
-const description = "Needs the `admin` role in the access token (roles change with the next token).";
+const description = "Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says).";
 const AUTH_PROBLEMS = ["INVALID_TOKEN", "INSUFFICIENT_ROLE"] as const;
 
 export const listUsers = createRoute({

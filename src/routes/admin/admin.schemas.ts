@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { fromBase64Url, toBase64Url } from "../../lib/encoding.js";
-import { limitQueryParam } from "../../http/openapi.js";
+import { limitQueryParam, NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
 import { isUuid } from "../../lib/uuid.js";
 import type { User } from "../../users/store.js";
 import { UserSchema, toUserBody } from "../auth/auth.schemas.js";
@@ -34,11 +34,13 @@ export const ListUsersQuerySchema = z.object({
     .trim()
     .min(1, "must not be empty")
     .max(254, "must be at most 254 characters")
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters or unpaired surrogates")
     .optional()
     .openapi({ param: { name: "email", in: "query" }, description: "Case-insensitive part of the email" }),
   cursor: z
     .string()
     .max(128, "is not a cursor from this API")
+    .regex(NO_CONTROL_CHARACTERS, "is not a cursor from this API")
     .transform((cursor, ctx) => {
       const id = decodeCursor(cursor);
       if (!id) {

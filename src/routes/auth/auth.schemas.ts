@@ -1,13 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { TokenPair } from "../../auth/auth-service.js";
 import type { User } from "../../users/store.js";
-
-/**
- * No control characters, and no unpaired UTF-16 surrogates (\p{Cs}): those are not Unicode text,
- * cannot be stored as UTF-8 as sent, and PGlite even fails on some of them (a 500, found by
- * test/security/hostile-input.security.test.ts).
- */
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}]*$/u;
+import { NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
 
 export const EmailSchema = z
   .string({ error: "must be a string" })
