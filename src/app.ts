@@ -73,7 +73,7 @@ export function createApp(appDeps: AppDeps) {
   const { loginThrottle } = deps.config;
   // Failed-login throttling per account, around login (src/login-throttle/with-login-throttle.ts).
   const auth = withLoginThrottle(
-    createAuthService({ users, sessions, hasher, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, onOutcome: metrics.onAuthOutcome }),
+    createAuthService({ users, sessions, hasher, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, logger, onOutcome: metrics.onAuthOutcome }),
     loginThrottle
       ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger, onRefused: () => metrics.onRateLimited("login-account", "/login") }
       : undefined,
