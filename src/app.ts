@@ -10,7 +10,7 @@ import { PasswordHasherBusyError } from "./password/hasher.js";
 import { authenticatedUserId, type AppDeps, type AppEnv, type AppServices } from "./deps.js";
 import { isDependencyOutage } from "./lib/dependency-errors.js";
 import { logError } from "./lib/loggable-error.js";
-import { withLoginThrottle } from "./login-throttle/with-login-throttle.js";
+import { createLoginThrottle, withLoginThrottle } from "./login-throttle/with-login-throttle.js";
 import { bearerChallenge, ProblemError, renderProblem, serviceUnavailable, type ProblemCode } from "./http/problem.js";
 import { validationHook } from "./http/validation.js";
 import { createAuthRateLimits } from "./rate-limit/middleware.js";
@@ -70,17 +70,22 @@ export function createApp(appDeps: AppDeps) {
   const deps = observability.deps;
   const { users, sessions, events, hasher, clock, logger, accessTokens } = deps;
   const recordEvent = createSecurityEventRecorder({ store: events, logger, clock });
-  const { loginThrottle } = deps.config;
-  // Failed-login throttling per account, around login (src/login-throttle/with-login-throttle.ts).
+  const { loginThrottle: rule } = deps.config;
+  // Failed-password throttling per (account, source) and per account, around login and the password
+  // confirmations alike (src/login-throttle/with-login-throttle.ts).
+  const throttleOf = (path: string) =>
+    rule
+      ? createLoginThrottle({ rule, store: throttleStore, clock, logger, onRefused: () => metrics.onRateLimited("login-account", path) })
+      : undefined;
+  const throttleStore = deps.loginThrottleStore ?? createMemoryLoginThrottleStore();
   const auth = withLoginThrottle(
     createAuthService({ users, sessions, hasher, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, logger, onOutcome: metrics.onAuthOutcome }),
-    loginThrottle
-      ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger, onRefused: () => metrics.onRateLimited("login-account", "/login") }
-      : undefined,
+    throttleOf("/login"),
   );
+  const confirmationThrottle = throttleOf("/me");
   const services: AppServices = {
     auth,
-    account: createAccountService({ users, sessions, events, hasher, clock, recordEvent }),
+    account: createAccountService({ users, sessions, events, hasher, clock, recordEvent, ...(confirmationThrottle && { throttle: confirmationThrottle }) }),
     admin: createAdminService({ users, sessions, clock, recordEvent }),
     config: deps.config,
     logger,

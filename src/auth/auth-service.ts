@@ -15,6 +15,8 @@ import type { RecordSecurityEvent } from "../events/recorder.js";
 import type { User, UserStore } from "../users/store.js";
 import type { Logger } from "pino";
 import { logError } from "../lib/loggable-error.js";
+import { rateLimitKeyOfIp } from "../rate-limit/ip-key.js";
+import type { PasswordJob } from "../password/hasher.js";
 
 export interface TokenPair {
   accessToken: string;
@@ -74,6 +76,11 @@ export function normalisePassword(password: string): string {
   return password.normalize("NFKC");
 }
 
+/** A sign-in job counted against the client's address (IPv6 by /64), for the hasher's fair queue. */
+function signInJob(ip: string | null): PasswordJob {
+  return { lane: "sign-in", clients: [`ip:${rateLimitKeyOfIp(ip ?? undefined)}`] };
+}
+
 /** The rules of register, login, refresh and logout. Knows nothing of HTTP. */
 export function createAuthService(options: AuthServiceOptions): AuthService {
   const { users, sessions, hasher, accessTokens, lifetimes, clock, recordEvent, logger } = options;
@@ -110,7 +117,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   return {
     async register({ email, password, name, userAgent, ip }) {
-      const passwordHash = await hasher.hash(normalisePassword(password));
+      const passwordHash = await hasher.hash(normalisePassword(password), signInJob(ip));
       const user = await users.create({ id: uuidv7(), email, name, passwordHash });
       if (!user) throw new ProblemError("EMAIL_TAKEN");
       await recordEvent("registered", { userId: user.id, userAgent, ip });
@@ -121,11 +128,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const user = await users.findByEmail(email);
       const normalised = normalisePassword(password);
       if (!user) {
-        await hasher.verify(await getDummyHash(), normalised);
+        await hasher.verify(await getDummyHash(), normalised, signInJob(ip));
         report({ operation: "login", outcome: "failure", reason: "unknown_email" });
         throw new ProblemError("INVALID_CREDENTIALS");
       }
-      const { valid, needsRehash } = await hasher.verify(user.passwordHash, normalised);
+      const { valid, needsRehash } = await hasher.verify(user.passwordHash, normalised, signInJob(ip));
       if (!valid) {
         report({ operation: "login", outcome: "failure", reason: "wrong_password" });
         recordLoginFailure({ userId: user.id, userAgent, ip, details: { reason: "wrong_password" } });
@@ -137,7 +144,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         recordLoginFailure({ userId: user.id, userAgent, ip, details: { reason: "account_disabled" } });
         throw new ProblemError("ACCOUNT_DISABLED");
       }
-      if (needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(normalised));
+      if (needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(normalised, signInJob(ip)));
 
       const now = clock();
       const sessionId = uuidv7();
