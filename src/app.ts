@@ -13,7 +13,7 @@ import { logError } from "./lib/loggable-error.js";
 import { createLoginThrottle, withLoginThrottle } from "./login-throttle/with-login-throttle.js";
 import { bearerChallenge, ProblemError, renderProblem, serviceUnavailable, type ProblemCode } from "./http/problem.js";
 import { validationHook } from "./http/validation.js";
-import { createAuthRateLimits } from "./rate-limit/middleware.js";
+import { createAuthRateLimits, createUserRateLimits } from "./rate-limit/middleware.js";
 import { createObservability } from "./observability/instrument.js";
 import { createAccountRouter } from "./routes/account/account.index.js";
 import { createAdminRouter } from "./routes/admin/admin.index.js";
@@ -95,6 +95,7 @@ export function createApp(appDeps: AppDeps) {
     sessions,
     users,
     readinessChecks: deps.readinessChecks,
+    userRateLimits: createUserRateLimits(deps, { onRejected: ({ name, path }) => metrics.onRateLimited(name, path) }),
   };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -127,8 +128,11 @@ export function createApp(appDeps: AppDeps) {
     app.use(cors({ origin: deps.config.http.corsOrigins, allowHeaders: ["authorization", "content-type", "x-request-id"], exposeHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"], maxAge: 600 }));
   }
   app.use(bodyLimit({ maxSize: deps.config.http.bodyLimitBytes }));
-  // Per-client-IP limits on POST /register, /login, /refresh, before their bodies are parsed.
-  for (const { path, middleware } of createAuthRateLimits(deps, { onRejected: ({ name, path }) => metrics.onRateLimited(name, path) })) app.on("POST", path, middleware);
+  // Per-client-IP limits on the routes that check or hash a password, and /refresh, before their
+  // bodies are parsed; the per-user ones run after requireAuth, as route middleware.
+  for (const { method, path, middleware } of createAuthRateLimits(deps, { onRejected: ({ name, path }) => metrics.onRateLimited(name, path) })) {
+    app.on(method, path, middleware);
+  }
 
   app.route("/", createAuthRouter());
   app.route("/", createAccountRouter());
