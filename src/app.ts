@@ -10,10 +10,10 @@ import { PasswordHasherBusyError } from "./password/hasher.js";
 import { authenticatedUserId, type AppDeps, type AppEnv, type AppServices } from "./deps.js";
 import { isDependencyOutage } from "./lib/dependency-errors.js";
 import { logError } from "./lib/loggable-error.js";
-import { withLoginThrottle } from "./login-throttle/with-login-throttle.js";
+import { createLoginThrottle, withLoginThrottle } from "./login-throttle/with-login-throttle.js";
 import { bearerChallenge, ProblemError, renderProblem, serviceUnavailable, type ProblemCode } from "./http/problem.js";
 import { validationHook } from "./http/validation.js";
-import { createAuthRateLimits } from "./rate-limit/middleware.js";
+import { createAuthRateLimits, createUserRateLimits } from "./rate-limit/middleware.js";
 import { createObservability } from "./observability/instrument.js";
 import { createAccountRouter } from "./routes/account/account.index.js";
 import { createAdminRouter } from "./routes/admin/admin.index.js";
@@ -70,17 +70,22 @@ export function createApp(appDeps: AppDeps) {
   const deps = observability.deps;
   const { users, sessions, events, hasher, clock, logger, accessTokens } = deps;
   const recordEvent = createSecurityEventRecorder({ store: events, logger, clock });
-  const { loginThrottle } = deps.config;
-  // Failed-login throttling per account, around login (src/login-throttle/with-login-throttle.ts).
+  const { loginThrottle: rule } = deps.config;
+  // Failed-password throttling per (account, source) and per account, around login and the password
+  // confirmations alike (src/login-throttle/with-login-throttle.ts).
+  const throttleOf = (path: string) =>
+    rule
+      ? createLoginThrottle({ rule, store: throttleStore, clock, logger, onRefused: () => metrics.onRateLimited("login-account", path) })
+      : undefined;
+  const throttleStore = deps.loginThrottleStore ?? createMemoryLoginThrottleStore();
   const auth = withLoginThrottle(
-    createAuthService({ users, sessions, hasher, passwordPolicy: deps.passwordPolicy, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, onOutcome: metrics.onAuthOutcome }),
-    loginThrottle
-      ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger, onRefused: () => metrics.onRateLimited("login-account", "/login") }
-      : undefined,
+    createAuthService({ users, sessions, hasher, passwordPolicy: deps.passwordPolicy, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, logger, onOutcome: metrics.onAuthOutcome }),
+    throttleOf("/login"),
   );
+  const confirmationThrottle = throttleOf("/me");
   const services: AppServices = {
     auth,
-    account: createAccountService({ users, sessions, events, hasher, passwordPolicy: deps.passwordPolicy, clock, recordEvent }),
+    account: createAccountService({ users, sessions, events, hasher, passwordPolicy: deps.passwordPolicy, clock, recordEvent, ...(confirmationThrottle && { throttle: confirmationThrottle }) }),
     admin: createAdminService({ users, sessions, clock, recordEvent }),
     config: deps.config,
     logger,
@@ -90,6 +95,7 @@ export function createApp(appDeps: AppDeps) {
     sessions,
     users,
     readinessChecks: deps.readinessChecks,
+    userRateLimits: createUserRateLimits(deps, { onRejected: ({ name, path }) => metrics.onRateLimited(name, path) }),
   };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -122,8 +128,11 @@ export function createApp(appDeps: AppDeps) {
     app.use(cors({ origin: deps.config.http.corsOrigins, allowHeaders: ["authorization", "content-type", "x-request-id"], exposeHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"], maxAge: 600 }));
   }
   app.use(bodyLimit({ maxSize: deps.config.http.bodyLimitBytes }));
-  // Per-client-IP limits on POST /register, /login, /refresh, before their bodies are parsed.
-  for (const { path, middleware } of createAuthRateLimits(deps, { onRejected: ({ name, path }) => metrics.onRateLimited(name, path) })) app.on("POST", path, middleware);
+  // Per-client-IP limits on the routes that check or hash a password, and /refresh, before their
+  // bodies are parsed; the per-user ones run after requireAuth, as route middleware.
+  for (const { method, path, middleware } of createAuthRateLimits(deps, { onRejected: ({ name, path }) => metrics.onRateLimited(name, path) })) {
+    app.on(method, path, middleware);
+  }
 
   app.route("/", createAuthRouter());
   app.route("/", createAccountRouter());

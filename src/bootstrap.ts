@@ -159,6 +159,7 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
     implementation: config.passwordHashing.hasher,
     concurrency: config.passwordHashing.workers,
     maxQueue: config.passwordHashing.maxQueue,
+    maxPerClient: config.passwordHashing.maxPerClient,
   });
   const { hasher } = password;
   logger.info(

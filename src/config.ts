@@ -180,6 +180,8 @@ const envSchema = z.object({
   // Shortest new password, in code points. NIST SP 800-63B rev. 4: at least 15 for a password used
   // alone, 8 where a second factor is required; 8 keeps the original contract (README, "Passwords").
   PASSWORD_MIN_LENGTH: integer(8, 256).default(8),
+  // Password jobs one client (a user id or an address) may have running or queued at once (src/password/pool.ts).
+  PASSWORD_HASH_MAX_PER_CLIENT: integer(1, 10_000).default(4),
   BODY_LIMIT_BYTES: integer(256, 1_048_576).default(16_384),
   TRUST_PROXY: integer(0, 16).default(0),
   CORS_ORIGINS: csv.default([]),
@@ -187,8 +189,13 @@ const envSchema = z.object({
   RATE_LIMIT_REGISTER: countPerDuration(1_000_000).prefault("10/1h"),
   RATE_LIMIT_LOGIN: countPerDuration(1_000_000).prefault("20/10m"),
   RATE_LIMIT_REFRESH: countPerDuration(1_000_000).prefault("60/1m"),
-  // Per account: failed logins allowed, and the quiet time after which they are forgotten.
+  // POST /me/password and DELETE /me, which verify (and hash) a password: per client IP, and per user.
+  RATE_LIMIT_PASSWORD_CONFIRM: countPerDuration(1_000_000).prefault("20/10m"),
+  RATE_LIMIT_PASSWORD_CONFIRM_USER: countPerDuration(1_000_000).prefault("10/10m"),
+  // Per (account, source address): failed password checks allowed, and the quiet time after which they are forgotten.
   LOGIN_THROTTLE: countPerDuration(1_000).prefault("5/15m"),
+  // Per account, from all addresses: the hard cap of consecutive failures (NIST SP 800-63B: at most 100).
+  LOGIN_THROTTLE_ACCOUNT_CAP: countPerDuration(100).prefault("100/24h"),
   LOGIN_THROTTLE_BACKOFF: durationSeconds(1).pipe(z.number().max(86_400, "must be at most 1d")).default(30),
   LOGIN_THROTTLE_MAX_BACKOFF: durationSeconds(1).pipe(z.number().max(86_400, "must be at most 1d")).default(15 * 60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -232,6 +239,12 @@ function configSchema(options: LoadConfigOptions) {
     if (env.LOGIN_THROTTLE_MAX_BACKOFF < env.LOGIN_THROTTLE_BACKOFF) {
       return fail("LOGIN_THROTTLE_MAX_BACKOFF", "must not be shorter than LOGIN_THROTTLE_BACKOFF");
     }
+    if (env.LOGIN_THROTTLE && !env.LOGIN_THROTTLE_ACCOUNT_CAP) {
+      return fail("LOGIN_THROTTLE_ACCOUNT_CAP", "cannot be off while LOGIN_THROTTLE is on (NIST SP 800-63B asks for a cap of at most 100)");
+    }
+    if (env.LOGIN_THROTTLE && env.LOGIN_THROTTLE_ACCOUNT_CAP && env.LOGIN_THROTTLE_ACCOUNT_CAP.limit < env.LOGIN_THROTTLE.limit) {
+      return fail("LOGIN_THROTTLE_ACCOUNT_CAP", "must allow at least as many failures as LOGIN_THROTTLE");
+    }
     if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
       return fail("METRICS_PORT", "must differ from PORT (unset it to serve /metrics on PORT)");
     }
@@ -259,7 +272,12 @@ function configSchema(options: LoadConfigOptions) {
       securityEvents: { retentionSeconds: env.SECURITY_EVENT_RETENTION },
       /** `workers`: hashes at once (threads, or native hashes in flight); absent: one per core. */
       passwords: { minLength: env.PASSWORD_MIN_LENGTH },
-      passwordHashing: { hasher: env.PASSWORD_HASHER, workers: env.PASSWORD_HASH_WORKERS, maxQueue: env.PASSWORD_HASH_MAX_QUEUE },
+      passwordHashing: {
+        hasher: env.PASSWORD_HASHER,
+        workers: env.PASSWORD_HASH_WORKERS,
+        maxQueue: env.PASSWORD_HASH_MAX_QUEUE,
+        maxPerClient: env.PASSWORD_HASH_MAX_PER_CLIENT,
+      },
       http: {
         bodyLimitBytes: env.BODY_LIMIT_BYTES,
         trustProxyHops: env.TRUST_PROXY,
@@ -267,13 +285,22 @@ function configSchema(options: LoadConfigOptions) {
         shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT,
       },
       /** Per client IP; null = off. */
-      rateLimits: { register: env.RATE_LIMIT_REGISTER, login: env.RATE_LIMIT_LOGIN, refresh: env.RATE_LIMIT_REFRESH },
-      /** Failed logins per account (src/login-throttle/); null = off. */
+      rateLimits: {
+        register: env.RATE_LIMIT_REGISTER,
+        login: env.RATE_LIMIT_LOGIN,
+        refresh: env.RATE_LIMIT_REFRESH,
+        passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM,
+      },
+      /** Per authenticated user; null = off. */
+      userRateLimits: { passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM_USER },
+      /** Failed password checks per (account, source) and per account (src/login-throttle/); null = off. */
       loginThrottle: env.LOGIN_THROTTLE && {
         maxFailures: env.LOGIN_THROTTLE.limit,
         windowSeconds: env.LOGIN_THROTTLE.windowSeconds,
         baseBackoffSeconds: env.LOGIN_THROTTLE_BACKOFF,
         maxBackoffSeconds: env.LOGIN_THROTTLE_MAX_BACKOFF,
+        accountMaxFailures: env.LOGIN_THROTTLE_ACCOUNT_CAP!.limit,
+        accountWindowSeconds: env.LOGIN_THROTTLE_ACCOUNT_CAP!.windowSeconds,
       },
       logLevel: env.LOG_LEVEL,
       /** Absent: pretty in development on a terminal, JSON otherwise (src/observability/logger.ts). */

@@ -11,6 +11,7 @@ import type { AccountService } from "./users/account-service.js";
 import type { AdminService } from "./users/admin-service.js";
 import type { AuthService } from "./auth/auth-service.js";
 import type { LoginThrottleStore } from "./login-throttle/store.js";
+import type { MiddlewareHandler } from "hono";
 import type { SecurityEventStore } from "./events/store.js";
 import type { SessionStore } from "./sessions/store.js";
 import type { User, UserStore } from "./users/store.js";
@@ -67,6 +68,8 @@ export interface AppServices {
   sessions: Pick<SessionStore, "get">;
   users: Pick<UserStore, "findById">;
   readinessChecks: ReadinessCheck[];
+  /** The per-user rate limits, built once with their stores (src/rate-limit/middleware.ts); absent ones are off. */
+  userRateLimits: Partial<Record<keyof Config["userRateLimits"], MiddlewareHandler<AppEnv>>>;
 }
 
 /**

@@ -8,6 +8,7 @@ export const SECURITY_EVENT_TYPES = [
   "logged_out",
   "session_revoked",
   "password_changed",
+  "password_confirmation_failed",
   "roles_changed",
   "account_disabled",
   "account_enabled",

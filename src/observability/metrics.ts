@@ -158,8 +158,8 @@ export function createAppMetrics(options: AppMetricsOptions): AppMetrics {
     instrumentHasher(hasher) {
       return {
         ...hasher,
-        hash: (password) => timed("hash", () => hasher.hash(password)),
-        verify: (phcHash, password) => timed("verify", () => hasher.verify(phcHash, password)),
+        hash: (password, job) => timed("hash", () => hasher.hash(password, job)),
+        verify: (phcHash, password, job) => timed("verify", () => hasher.verify(phcHash, password, job)),
         close: () => hasher.close(),
       };
     },

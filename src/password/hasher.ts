@@ -22,11 +22,25 @@ export interface PasswordVerification {
   needsRehash: boolean;
 }
 
+/**
+ * Who a password job is for, so that a queue (src/password/pool.ts) can share the hasher fairly:
+ * no one caller, address or kind of request can take it over. Hashers that do not queue ignore it.
+ */
+export interface PasswordJob {
+  /**
+   * `sign-in` (login, register: what lets people in) is served ahead of `confirmation` (a signed-in
+   * user re-entering a password, or setting a new one), which also has a smaller queue of its own.
+   */
+  lane: "sign-in" | "confirmation";
+  /** The callers it counts against (`user:<id>`, `ip:<bucket>`); each may have a few jobs at once. */
+  clients: readonly string[];
+}
+
 export interface PasswordHasher {
   /** A PHC string with a fresh random salt. */
-  hash(password: string): Promise<string>;
+  hash(password: string, job?: PasswordJob): Promise<string>;
   /** Never throws on a malformed or foreign `phcHash`: it is simply not valid. */
-  verify(phcHash: string, password: string): Promise<PasswordVerification>;
+  verify(phcHash: string, password: string, job?: PasswordJob): Promise<PasswordVerification>;
   close(): Promise<void>;
   /** Jobs waiting for a worker (the worker pool only), for the metrics; absent: hashing is not queued. */
   queueDepth?(): number;

@@ -27,6 +27,8 @@ export interface PasswordHasherOptions {
   concurrency?: number;
   /** Jobs allowed to wait; beyond that a job fails at once with PasswordHasherBusyError. */
   maxQueue: number;
+  /** Jobs one client (a user id, an address) may have running or queued at once; unlimited when absent. */
+  maxPerClient?: number;
   params?: Argon2Params;
   /** How the native Argon2id is loaded; tests replace it to see what happens when it is not there. */
   loadNative?: () => Promise<Argon2idFunction>;
@@ -54,6 +56,7 @@ export async function createPasswordHasher(options: PasswordHasherOptions): Prom
       const hasher = createWorkerPoolHasher({
         size: concurrency,
         maxQueue: options.maxQueue,
+        ...(options.maxPerClient !== undefined && { maxPerClient: options.maxPerClient }),
         params,
         initialJobMs: NATIVE_INITIAL_JOB_MS,
         spawnWorker: () => createInProcessPasswordWorker(native),
@@ -67,7 +70,12 @@ export async function createPasswordHasher(options: PasswordHasherOptions): Prom
       nativeUnavailable = error instanceof Error ? error.message : String(error);
     }
   }
-  const hasher = createPasswordHasherPool({ workers: concurrency, maxQueue: options.maxQueue, params });
+  const hasher = createPasswordHasherPool({
+    workers: concurrency,
+    maxQueue: options.maxQueue,
+    ...(options.maxPerClient !== undefined && { maxPerClient: options.maxPerClient }),
+    params,
+  });
   return { hasher, implementation: "wasm", concurrency, ...(nativeUnavailable !== undefined && { nativeUnavailable }) };
 }
 

@@ -3,6 +3,7 @@ import {
   PasswordHasherBusyError,
   type Argon2Params,
   type PasswordHasher,
+  type PasswordJob,
   type PasswordVerification,
 } from "./hasher.js";
 
@@ -19,6 +20,16 @@ import {
  * workers and a short queue absorb would otherwise wait seconds, holding memory and sockets, for
  * clients that have given up. Past `maxQueue` a job fails at once with PasswordHasherBusyError,
  * which the HTTP layer answers with a fast 503 and `Retry-After`.
+ *
+ * The queue is also fair (issue 11: ~80 wrong password confirmations from one token once filled it
+ * and 7 of 8 other users' logins got 503). Each job names its lane and its clients (PasswordJob):
+ * - `sign-in` jobs (login, register) are always dispatched before `confirmation` jobs, and
+ *   confirmations have a queue of their own of a quarter of `maxQueue` (at least 1), so a flood of
+ *   confirmations can neither fill the sign-in queue nor hold a worker for more than one job;
+ * - each client (a user id, an address) may have at most `maxPerClient` jobs running or queued;
+ *   beyond that its next job is refused at once (PasswordHasherBusyError), whatever room is left,
+ *   so one caller's flood is turned away fast while the others keep their places.
+ * Jobs without a PasswordJob (start-up, the CLI) are sign-in jobs of no client.
  */
 
 export type PasswordWorkerRequest =
@@ -51,6 +62,8 @@ export interface WorkerPoolHasherOptions {
   params?: Argon2Params;
   /** Expected duration of one job at the OWASP cost until real ones are timed (Retry-After); 40 ms by default. */
   initialJobMs?: number;
+  /** Jobs one client may have running or queued at once; unlimited by default. */
+  maxPerClient?: number;
 }
 
 export class PasswordHasherClosedError extends Error {
@@ -79,6 +92,8 @@ interface Job {
   reject(error: unknown): void;
 }
 
+type Lane = PasswordJob["lane"];
+
 interface Slot {
   worker: PasswordWorker | null;
   job: (Job & { id: number; startedAt: number }) | null;
@@ -92,7 +107,15 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions): Passwo
   if (!Number.isInteger(size) || size < 1) throw new RangeError("size must be a whole number >= 1");
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new RangeError("maxQueue must be a whole number >= 0");
 
-  const queue: Job[] = [];
+  const maxPerClient = options.maxPerClient ?? Number.POSITIVE_INFINITY;
+  if (!(maxPerClient >= 1)) throw new RangeError("maxPerClient must be >= 1");
+  // Dispatch order: every sign-in job before any confirmation.
+  const queues: Record<Lane, Job[]> = { "sign-in": [], confirmation: [] };
+  const laneLimits: Record<Lane, number> = { "sign-in": maxQueue, confirmation: Math.max(1, Math.floor(maxQueue / 4)) };
+  /** Jobs running or queued per client. */
+  const perClient = new Map<string, number>();
+  const queued = () => queues["sign-in"].length + queues.confirmation.length;
+  const nextJob = () => queues["sign-in"].shift() ?? queues.confirmation.shift();
   const slots: Slot[] = Array.from({ length: size }, () => ({ worker: null, job: null }));
   let nextId = 1;
   let closed = false;
@@ -133,9 +156,9 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions): Passwo
   function dispatch(): void {
     if (closed) return;
     for (const slot of slots) {
-      if (queue.length === 0) return;
+      if (queued() === 0) return;
       if (slot.job) continue;
-      const job = queue.shift() as Job;
+      const job = nextJob() as Job;
       try {
         const worker = slot.worker ?? spawn(slot);
         const id = nextId++;
@@ -149,21 +172,38 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions): Passwo
   }
 
   /** `pick` takes the result out of the worker's answer, or undefined if it answered something else. */
-  function submit<T>(request: JobRequest, pick: (answer: Answer) => T | undefined): Promise<T> {
+  function busy(): Promise<never> {
+    // Time for everything ahead (running and queued) to drain, at least the 1 s Retry-After can say.
+    const drainMs = ((queued() + size) * averageJobMs) / size;
+    return Promise.reject(new PasswordHasherBusyError(Math.max(1, Math.ceil(drainMs / 1000))));
+  }
+
+  function submit<T>(request: JobRequest, job: PasswordJob | undefined, pick: (answer: Answer) => T | undefined): Promise<T> {
     if (closed) return Promise.reject(new PasswordHasherClosedError());
+    const lane = job?.lane ?? "sign-in";
+    const clients = [...new Set(job?.clients ?? [])];
+    if (clients.some((client) => (perClient.get(client) ?? 0) >= maxPerClient)) return busy();
     const idle = slots.some((slot) => !slot.job);
-    if (!idle && queue.length >= maxQueue) {
-      // Time for everything ahead (running and queued) to drain, at least the 1 s Retry-After can say.
-      const drainMs = ((maxQueue + size) * averageJobMs) / size;
-      return Promise.reject(new PasswordHasherBusyError(Math.max(1, Math.ceil(drainMs / 1000))));
-    }
+    if (!idle && queues[lane].length >= laneLimits[lane]) return busy();
+    for (const client of clients) perClient.set(client, (perClient.get(client) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      for (const client of clients) {
+        const left = (perClient.get(client) ?? 1) - 1;
+        if (left > 0) perClient.set(client, left);
+        else perClient.delete(client);
+      }
+    };
     return new Promise<T>((resolve, reject) => {
       const settle = (answer: Answer) => {
+        release();
         const value = pick(answer);
         if (value === undefined) reject(new Error(`password worker answered ${answer.op} to ${request.op}`));
         else resolve(value);
       };
-      queue.push({ request, settle, reject });
+      queues[lane].push({ request, settle, reject: (error) => (release(), reject(error)) });
       dispatch();
     });
   }
@@ -172,24 +212,24 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions): Passwo
   for (const slot of slots) spawn(slot);
 
   return {
-    hash(password) {
-      return submit({ op: "hash", password }, (answer) => (answer.op === "hash" ? answer.phcHash : undefined));
+    hash(password, job) {
+      return submit({ op: "hash", password }, job, (answer) => (answer.op === "hash" ? answer.phcHash : undefined));
     },
 
-    verify(phcHash, password) {
-      return submit({ op: "verify", phcHash, password }, (answer) =>
+    verify(phcHash, password, job) {
+      return submit({ op: "verify", phcHash, password }, job, (answer) =>
         answer.op === "verify" ? answer.verification : undefined,
       );
     },
 
     queueDepth() {
-      return queue.length;
+      return queued();
     },
 
     async close() {
       if (closed) return;
       closed = true;
-      for (const job of queue.splice(0)) job.reject(new PasswordHasherClosedError());
+      for (const job of [...queues["sign-in"].splice(0), ...queues.confirmation.splice(0)]) job.reject(new PasswordHasherClosedError());
       const terminations: Promise<void>[] = [];
       for (const slot of slots) {
         slot.job?.reject(new PasswordHasherClosedError());

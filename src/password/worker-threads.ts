@@ -73,6 +73,8 @@ export interface PasswordHasherPoolOptions {
   workers: number;
   /** Jobs allowed to wait for a worker; beyond that a job fails at once with PasswordHasherBusyError. */
   maxQueue: number;
+  /** Jobs one client may have running or queued at once (src/password/pool.ts); unlimited when absent. */
+  maxPerClient?: number;
   params?: Argon2Params;
 }
 
@@ -82,6 +84,7 @@ export function createPasswordHasherPool(options: PasswordHasherPoolOptions): Pa
   return createWorkerPoolHasher({
     size: options.workers,
     maxQueue: options.maxQueue,
+    ...(options.maxPerClient !== undefined && { maxPerClient: options.maxPerClient }),
     params,
     spawnWorker: () => spawnPasswordWorker(params),
   });

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { MemoryStore, rateLimiter, type ClientRateLimitInfo, type HonoConfigType, type RateLimitInfo, type Store } from "hono-rate-limiter";
 import type { Logger } from "pino";
 import type { Config, RateLimitRule } from "../config.js";
-import type { AppDeps, AppEnv } from "../deps.js";
+import type { AppDeps, AppEnv, AuthenticatedEnv } from "../deps.js";
 import { clientIp } from "../http/client-ip.js";
 import { logError } from "../lib/loggable-error.js";
 import { rateLimitKeyOfIp } from "../lib/ip-address.js";
@@ -28,6 +28,10 @@ export interface RateLimitOptions {
   logger: Logger;
   /** Told of each request refused with 429 (for metrics); must not throw. */
   onRejected?: () => void;
+  /** Whose bucket a request counts in; the client's address (IPv6 by /64) by default. */
+  key?: (c: Context<AppEnv>) => string;
+  /** The `detail` of the 429; says "from your address" by default. */
+  detail?: string;
 }
 
 /** Whole seconds until `resetTime`, at least 1 (a 0 would invite an immediate retry). */
@@ -118,12 +122,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
     requestPropertyName: infoKey,
     requestStorePropertyName: `${infoKey}:store`,
     store: withFailureMode(options.store, options),
-    keyGenerator: (c) => clientBucket(c as unknown as Context<AppEnv>),
+    keyGenerator: (c) => (options.key ?? clientBucket)(c as unknown as Context<AppEnv>),
     handler: (c) => {
       const info = infoOf(c);
       options.onRejected?.();
       throw new ProblemError("RATE_LIMITED", {
-        detail: `Too many requests to this endpoint from your address; retry after the time in Retry-After.`,
+        detail: options.detail ?? "Too many requests to this endpoint from your address; retry after the time in Retry-After.",
         headers: tooManyRequestsHeaders(name, rule.limit, rule.windowSeconds, secondsUntil(info?.resetTime, rule.windowSeconds)),
       });
     },
@@ -141,8 +145,8 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
 }
 
 /**
- * The limits of the three unauthenticated endpoints that cost the most or guard the most, each
- * with its own failure mode when Redis is down, chosen for what the route needs anyway:
+ * The per-IP limits, mounted in front of their routes before bodies are parsed (or tokens checked),
+ * each with its own failure mode when Redis is down, chosen for what the route needs anyway:
  *
  * - POST /login fails **closed** (503). With Redis configured, login cannot succeed without it (its
  *   session is written there), so refusing costs no availability; letting guesses through would
@@ -152,25 +156,101 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
  *   a Redis outage must not stop sign-ups; the limit still holds per instance meanwhile.
  * - POST /refresh fails **open** likewise. Refresh tokens carry 256 random bits, so the limit guards
  *   load, not guessing; a refresh then succeeds or fails on its own session store.
+ * - POST /me/password and DELETE /me (`password-confirm`, one count for both) verify a password,
+ *   and the first hashes one too: they fail **closed** like /login, for the same oracle reason (and
+ *   with Redis down their access token's session cannot be read anyway).
  */
 export const AUTH_RATE_LIMITS = [
-  { name: "register", path: "/register", onStoreFailure: "open" },
-  { name: "login", path: "/login", onStoreFailure: "closed" },
-  { name: "refresh", path: "/refresh", onStoreFailure: "open" },
-] as const satisfies ReadonlyArray<{ name: keyof Config["rateLimits"]; path: string; onStoreFailure: StoreFailureMode }>;
+  { name: "register", policy: "register", routes: [{ method: "POST", path: "/register" }], onStoreFailure: "open" },
+  { name: "login", policy: "login", routes: [{ method: "POST", path: "/login" }], onStoreFailure: "closed" },
+  { name: "refresh", policy: "refresh", routes: [{ method: "POST", path: "/refresh" }], onStoreFailure: "open" },
+  {
+    name: "passwordConfirm",
+    policy: "password-confirm",
+    routes: [
+      { method: "POST", path: "/me/password" },
+      { method: "DELETE", path: "/me" },
+    ],
+    onStoreFailure: "closed",
+  },
+] as const satisfies ReadonlyArray<{
+  name: keyof Config["rateLimits"];
+  policy: string;
+  routes: ReadonlyArray<{ method: string; path: string }>;
+  onStoreFailure: StoreFailureMode;
+}>;
 
-/** One middleware per configured limit ("off" ones are left out), with its path, for `app.on("POST", …)`. */
+/** One middleware per configured limit ("off" ones are left out), with its routes, for `app.on(method, path, …)`. */
 export function createAuthRateLimits(
   deps: Pick<AppDeps, "logger" | "rateLimitStore"> & { config: Pick<Config, "rateLimits"> },
   hooks: { onRejected?: (limit: { name: string; path: string }) => void } = {},
-): Array<{ path: string; middleware: MiddlewareHandler<AppEnv> }> {
-  const limits: Array<{ path: string; middleware: MiddlewareHandler<AppEnv> }> = [];
-  for (const { name, path, onStoreFailure } of AUTH_RATE_LIMITS) {
+): Array<{ method: string; path: string; middleware: MiddlewareHandler<AppEnv> }> {
+  const limits: Array<{ method: string; path: string; middleware: MiddlewareHandler<AppEnv> }> = [];
+  for (const { name, policy, routes, onStoreFailure } of AUTH_RATE_LIMITS) {
     const rule = deps.config.rateLimits[name];
     if (!rule) continue;
-    const store = deps.rateLimitStore?.(name) ?? new MemoryStore();
-    const onRejected = () => hooks.onRejected?.({ name, path });
-    limits.push({ path, middleware: rateLimit({ name, rule, store, onStoreFailure, logger: deps.logger, onRejected }) });
+    // Keyed by the policy ("password-confirm"), as Redis keys and metrics name it.
+    const store = deps.rateLimitStore?.(policy) ?? new MemoryStore();
+    // One middleware, hence one count, for all the routes of the limit.
+    let path: string = routes[0].path;
+    const middleware = rateLimit({ name: policy, rule, store, onStoreFailure, logger: deps.logger, onRejected: () => hooks.onRejected?.({ name: policy, path }) });
+    for (const route of routes) {
+      limits.push({
+        method: route.method,
+        path: route.path,
+        middleware: async function routeRateLimit(c, next) {
+          path = route.path;
+          await middleware(c, next);
+        },
+      });
+    }
   }
   return limits;
+}
+
+/**
+ * The per-user limits of routes behind requireAuth: a stolen token used from many addresses is
+ * still one bucket. Built once by createApp (they need the store), reached by `requireUserRateLimit`.
+ */
+export const USER_RATE_LIMITS = [{ name: "passwordConfirm", policy: "password-confirm-user", onStoreFailure: "closed" }] as const satisfies ReadonlyArray<{
+  name: keyof Config["userRateLimits"];
+  policy: string;
+  onStoreFailure: StoreFailureMode;
+}>;
+
+export type UserRateLimits = Partial<Record<keyof Config["userRateLimits"], MiddlewareHandler<AppEnv>>>;
+
+export function createUserRateLimits(
+  deps: Pick<AppDeps, "logger" | "rateLimitStore"> & { config: Pick<Config, "userRateLimits"> },
+  hooks: { onRejected?: (limit: { name: string; path: string }) => void } = {},
+): UserRateLimits {
+  const limits: UserRateLimits = {};
+  for (const { name, policy, onStoreFailure } of USER_RATE_LIMITS) {
+    const rule = deps.config.userRateLimits[name];
+    if (!rule) continue;
+    const store = deps.rateLimitStore?.(policy) ?? new MemoryStore();
+    limits[name] = rateLimit({
+      name: policy,
+      rule,
+      store,
+      onStoreFailure,
+      logger: deps.logger,
+      key: (c) => `user:${(c as unknown as Context<AuthenticatedEnv>).var.auth.userId}`,
+      detail: "Too many requests to this endpoint for your account; retry after the time in Retry-After.",
+      onRejected: () => hooks.onRejected?.({ name: policy, path: "/me" }),
+    });
+  }
+  return limits;
+}
+
+/**
+ * A route middleware, listed after requireAuth, applying the per-user limit `name` (a no-op when it
+ * is off): `middleware: [requireAuth(), requireUserRateLimit("passwordConfirm")] as const`.
+ */
+export function requireUserRateLimit(name: keyof Config["userRateLimits"]): MiddlewareHandler<AuthenticatedEnv> {
+  return async function userRateLimit(c, next) {
+    const limiter = c.var.services.userRateLimits[name];
+    if (!limiter) return next();
+    await limiter(c as unknown as Context<AppEnv>, next);
+  };
 }

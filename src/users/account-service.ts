@@ -6,6 +6,9 @@ import type { User, UserStore } from "./store.js";
 import { assertAcceptableNewPassword, normalisePassword, type ClientInfo } from "../auth/auth-service.js";
 import type { PasswordPolicy } from "../password/policy.js";
 import type { RecordSecurityEvent } from "../events/recorder.js";
+import type { LoginThrottle } from "../login-throttle/with-login-throttle.js";
+import type { PasswordJob } from "../password/hasher.js";
+import { rateLimitKeyOfIp } from "../lib/ip-address.js";
 
 export interface AccountServiceOptions {
   users: UserStore;
@@ -15,6 +18,8 @@ export interface AccountServiceOptions {
   passwordPolicy: PasswordPolicy;
   clock: () => Date;
   recordEvent: RecordSecurityEvent;
+  /** The failed-password budget that logins use too; absent: confirmations are not throttled. */
+  throttle?: LoginThrottle;
 }
 
 /** Who is calling: the verified access token's user and session, and where the request came from. */
@@ -36,16 +41,49 @@ export interface AccountService {
   listEvents(caller: Caller, limit: number): Promise<SecurityEvent[]>;
 }
 
+/** A confirmation job, counted against the user and the address, for the hasher's fair queue. */
+function confirmationJob(caller: Caller): PasswordJob {
+  return { lane: "confirmation", clients: [`user:${caller.userId}`, `ip:${rateLimitKeyOfIp(caller.ip ?? undefined)}`] };
+}
+
 /** What a signed-in user may do to their own account. Knows nothing of HTTP. */
 export function createAccountService(options: AccountServiceOptions): AccountService {
-  const { users, sessions, events, hasher, passwordPolicy, clock, recordEvent } = options;
+  const { users, sessions, events, hasher, passwordPolicy, clock, recordEvent, throttle } = options;
 
-  /** Re-authentication for sensitive changes: a stolen access token alone is not enough. */
+  /**
+   * Re-authentication for sensitive changes: a stolen access token alone is not enough. A wrong
+   * password counts toward the same per-(account, source) budget and hard cap as failed logins, so
+   * a stolen token is no way around the login throttle, and is a security event. The session that
+   * spends its source's budget is revoked (its tokens get 401 from then on): whoever holds it is
+   * guessing. A refusal at the account's hard cap revokes nothing, since an attacker without any
+   * token can reach the cap and must not be able to sign the owner out with it.
+   */
   async function requirePassword(caller: Caller, password: string): Promise<void> {
     const user = await users.findByIdWithPasswordHash(caller.userId);
     if (!user) throw new ProblemError("INVALID_TOKEN");
-    const { valid } = await hasher.verify(user.passwordHash, normalisePassword(password));
-    if (!valid) throw new ProblemError("WRONG_PASSWORD");
+    const check = async () => {
+      const { valid } = await hasher.verify(user.passwordHash, normalisePassword(password), confirmationJob(caller));
+      if (!valid) throw new ProblemError("WRONG_PASSWORD");
+    };
+    if (!throttle) {
+      try {
+        return await check();
+      } catch (error) {
+        if (error instanceof ProblemError && error.code === "WRONG_PASSWORD") await recordEvent("password_confirmation_failed", { ...caller, details: { session_revoked: false } });
+        throw error;
+      }
+    }
+    const revokeSession = () => sessions.revoke(caller.sessionId);
+    await throttle.guard({ email: user.email, ip: caller.ip }, check, {
+      isWrongPassword: (error) => error instanceof ProblemError && error.code === "WRONG_PASSWORD",
+      async afterFailure({ sourceBudgetSpent }) {
+        if (sourceBudgetSpent) await revokeSession();
+        await recordEvent("password_confirmation_failed", { ...caller, details: { session_revoked: sourceBudgetSpent } });
+      },
+      async onRefused(scope) {
+        if (scope === "source") await revokeSession();
+      },
+    });
   }
 
   return {
@@ -72,7 +110,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       // The rules first: a refused new password costs no Argon2 verification.
       assertAcceptableNewPassword(passwordPolicy, newPassword);
       await requirePassword(caller, currentPassword);
-      await users.updatePasswordHash(caller.userId, await hasher.hash(normalisePassword(newPassword)));
+      await users.updatePasswordHash(caller.userId, await hasher.hash(normalisePassword(newPassword), confirmationJob(caller)));
       const revoked = await sessions.revokeAllForUser(caller.userId, { exceptSessionId: caller.sessionId });
       await recordEvent("password_changed", { ...caller, details: { sessions_revoked: revoked } });
     },

@@ -334,13 +334,27 @@ describe("rate-limit configuration", () => {
       register: { limit: 10, windowSeconds: 3600 },
       login: { limit: 20, windowSeconds: 600 },
       refresh: { limit: 60, windowSeconds: 60 },
+      passwordConfirm: { limit: 20, windowSeconds: 600 },
     });
-    expect(config.loginThrottle).toEqual({ maxFailures: 5, windowSeconds: 900, baseBackoffSeconds: 30, maxBackoffSeconds: 900 });
+    expect(config.userRateLimits).toEqual({ passwordConfirm: { limit: 10, windowSeconds: 600 } });
+    expect(config.loginThrottle).toEqual({
+      maxFailures: 5,
+      windowSeconds: 900,
+      baseBackoffSeconds: 30,
+      maxBackoffSeconds: 900,
+      accountMaxFailures: 100,
+      accountWindowSeconds: 86_400,
+    });
   });
 
   it("reads count/duration in any unit, and 0 or off as no limit", () => {
     const config = loadConfig({ RATE_LIMIT_REGISTER: "3/90", RATE_LIMIT_LOGIN: " 100 / 2h ", RATE_LIMIT_REFRESH: "OFF", LOGIN_THROTTLE: "0" });
-    expect(config.rateLimits).toEqual({ register: { limit: 3, windowSeconds: 90 }, login: { limit: 100, windowSeconds: 7200 }, refresh: null });
+    expect(config.rateLimits).toEqual({
+      register: { limit: 3, windowSeconds: 90 },
+      login: { limit: 100, windowSeconds: 7200 },
+      refresh: null,
+      passwordConfirm: { limit: 20, windowSeconds: 600 },
+    });
     expect(config.loginThrottle).toBeNull();
   });
 
@@ -355,8 +369,17 @@ describe("rate-limit configuration", () => {
     ["RATE_LIMIT_REFRESH", "1.5/1m"],
     ["LOGIN_THROTTLE", "5000/1h"],
     ["LOGIN_THROTTLE_BACKOFF", "2d"],
+    ["LOGIN_THROTTLE_ACCOUNT_CAP", "101/1d"],
+    ["LOGIN_THROTTLE_ACCOUNT_CAP", "off"],
+    ["RATE_LIMIT_PASSWORD_CONFIRM", "5"],
+    ["RATE_LIMIT_PASSWORD_CONFIRM_USER", "x/1m"],
+    ["PASSWORD_HASH_MAX_PER_CLIENT", "0"],
   ])("refuses %s=%s at start, naming the variable", (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it("refuses an account cap below the per-source budget", () => {
+    expect(() => loadConfig({ LOGIN_THROTTLE: "20/15m", LOGIN_THROTTLE_ACCOUNT_CAP: "10/1d" })).toThrow(/^LOGIN_THROTTLE_ACCOUNT_CAP: /);
   });
 
   it("refuses a maximum back-off shorter than the first", () => {

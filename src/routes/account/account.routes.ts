@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, NEW_PASSWORD_PROBLEMS, problemResponses } from "../../http/openapi.js";
 import { requireAuth } from "../../auth/require-auth.js";
+import { requireUserRateLimit } from "../../rate-limit/middleware.js";
 import { UserSchema } from "../auth/auth.schemas.js";
 import {
   ChangePasswordBodySchema,
@@ -59,33 +60,35 @@ export const updateMe = createRoute({
 
 export const changePassword = createRoute({
   security: BEARER_SECURITY,
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth(), requireUserRateLimit("passwordConfirm")] as const,
   method: "post",
   path: "/me/password",
   operationId: "changePassword",
   tags: ["Account"],
   summary: "Change the caller's password",
-  description: "Needs the current password. Every other session of the user ends; the current one is kept.",
+  description:
+    "Needs the current password. Every other session of the user ends; the current one is kept. Wrong passwords count toward the account's failed-login budget; the session that spends it is revoked.",
   request: { body: jsonBody(ChangePasswordBodySchema) },
   responses: {
     204: { description: "Changed" },
-    ...problemResponses(...BODY_PROBLEMS, ...NEW_PASSWORD_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...NEW_PASSWORD_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 
 export const deleteMe = createRoute({
   security: BEARER_SECURITY,
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth(), requireUserRateLimit("passwordConfirm")] as const,
   method: "delete",
   path: "/me",
   operationId: "deleteMe",
   tags: ["Account"],
   summary: "Delete the caller's account",
-  description: "Needs the password. The account, all its sessions and its security events are removed.",
+  description:
+    "Needs the password. The account, all its sessions and its security events are removed. Wrong passwords count toward the account's failed-login budget; the session that spends it is revoked.",
   request: { body: jsonBody(DeleteAccountBodySchema) },
   responses: {
     204: { description: "Deleted" },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 
