@@ -72,7 +72,7 @@ export function loadBenchOptions(): BenchOptions {
     warmupSeconds: smoke ? 0 : positiveNumber("BENCH_WARMUP", 1),
     connections: Math.round(positiveNumber("BENCH_CONNECTIONS", 10)),
     hashConnections,
-    // At least two per login connection: see the round-robin in http.bench.ts.
+    // At least two per login connection: see roundRobinLogins in lib/load.ts.
     users: Math.max(Math.round(positiveNumber("BENCH_USERS", 16)), 2 * hashConnections),
     microCpuNs: smoke ? 100e6 : 642e6,
     microArgonCpuNs: smoke ? 150e6 : 1.5e9,
