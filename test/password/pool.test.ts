@@ -174,11 +174,12 @@ class FakeWorker implements PasswordWorker {
   }
 }
 
-function createFakePool(size: number, maxQueue: number) {
+function createFakePool(size: number, maxQueue: number, maxPerClient?: number) {
   const workers: FakeWorker[] = [];
   const pool = createWorkerPoolHasher({
     size,
     maxQueue,
+    ...(maxPerClient !== undefined && { maxPerClient }),
     spawnWorker: () => {
       const worker = new FakeWorker();
       workers.push(worker);
@@ -189,6 +190,41 @@ function createFakePool(size: number, maxQueue: number) {
 }
 
 describe("createWorkerPoolHasher (scheduling, with fake workers)", () => {
+  it("serves sign-in jobs ahead of confirmations, which have a quarter of the queue", async () => {
+    const { pool, workers } = createFakePool(1, 8);
+    const worker = workers[0] as FakeWorker;
+    const confirmation = { lane: "confirmation", clients: [] } as const;
+    const results = [pool.hash("c1", confirmation), pool.hash("c2", confirmation), pool.hash("c3", confirmation)];
+    // c1 runs, c2 and c3 fill the confirmation queue (8 / 4 = 2); the next is refused at once.
+    await expect(pool.hash("c4", confirmation)).rejects.toBeInstanceOf(PasswordHasherBusyError);
+    const signIn = pool.hash("login", { lane: "sign-in", clients: [] });
+    worker.answerHash("hash-c1");
+    // The login overtakes the confirmations queued before it.
+    expect(worker.received.map((request) => request.op === "hash" && request.password)).toEqual(["c1", "login"]);
+    worker.answerHash("hash-login");
+    worker.answerHash("hash-c2");
+    worker.answerHash("hash-c3");
+    expect(await Promise.all([signIn, ...results])).toEqual(["hash-login", "hash-c1", "hash-c2", "hash-c3"]);
+  });
+
+  it("refuses a client's job at once past maxPerClient running or queued, and frees its place as jobs end", async () => {
+    const { pool, workers } = createFakePool(1, 50, 2);
+    const worker = workers[0] as FakeWorker;
+    const flood = { lane: "sign-in", clients: ["ip:203.0.113.9"] } as const;
+    const first = pool.hash("a", flood);
+    const second = pool.hash("b", flood);
+    await expect(pool.hash("c", flood)).rejects.toBeInstanceOf(PasswordHasherBusyError);
+    // Another client still gets a place.
+    const other = pool.hash("x", { lane: "sign-in", clients: ["ip:198.51.100.1"] });
+    worker.answerHash("hash-a");
+    expect(await first).toBe("hash-a");
+    const third = pool.hash("c", flood);
+    worker.answerHash("hash-b");
+    worker.answerHash("hash-x");
+    worker.answerHash("hash-c");
+    expect(await Promise.all([second, other, third])).toEqual(["hash-b", "hash-x", "hash-c"]);
+  });
+
   it("runs queued jobs in arrival order as the worker frees up", async () => {
     const { pool, workers } = createFakePool(1, 5);
     const worker = workers[0] as FakeWorker;
