@@ -126,7 +126,7 @@ describe("createPasswordHasher (PASSWORD_HASHER)", () => {
 
 describe("PASSWORD_HASHER and PASSWORD_HASH_WORKERS in the config", () => {
   it("default to auto and to one per core (left to the runtime layer)", () => {
-    expect(loadConfig({}).passwordHashing).toEqual({ hasher: "auto", workers: undefined, maxQueue: 64 });
+    expect(loadConfig({}).passwordHashing).toEqual({ hasher: "auto", workers: undefined, maxQueue: 64, maxPerClient: 4 });
     expect(loadConfig({ PASSWORD_HASHER: "wasm", PASSWORD_HASH_WORKERS: "3" }).passwordHashing).toMatchObject({
       hasher: "wasm",
       workers: 3,

@@ -1,3 +1,4 @@
+import { createApp } from "../../src/app.js";
 import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
@@ -443,7 +444,14 @@ function describeHostileInput(backend: BackendName, scope: "full" | "storage") {
     it("is healthy afterwards: /healthz, /readyz, the admin's token, and a normal register, login and refresh", async () => {
       expect((await client.request("GET", "/healthz")).status).toBe(200);
       expect((await client.request("GET", "/readyz")).status).toBe(200);
-      expect((await client.request("GET", "/me", { token })).status).toBe(200);
+      // The admin's own token may have been revoked on purpose: the corpus sends wrong
+      // current_password values, and a session that spends the confirmation budget is ended
+      // (issue 11, item 5), and this address is then in back-off for that account. The owner signs
+      // in afresh from another address, which the corpus never failed from.
+      const owner = inProcessClient(createApp({ ...testApp.deps, remoteAddress: () => "192.0.2.99" }));
+      const admin = await owner.request("POST", "/login", { json: account });
+      expect(admin.status).toBe(200);
+      expect((await client.request("GET", "/me", { token: admin.body.access_token })).status).toBe(200);
       const email = uniqueEmail("after");
       expect((await client.request("POST", "/register", { json: { email, password: PASSWORD } })).status).toBe(201);
       const login = await client.request("POST", "/login", { json: { email, password: PASSWORD } });
