@@ -90,3 +90,25 @@ export const schema = { users, sessions, spentRefreshTokens, securityEvents };
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
+
+/**
+ * The mail outbox: messages waiting for the SMTP server. A row holds a whole message, and so a live
+ * one-time link with its secret token: it is deleted as soon as the server accepts the message, or
+ * dropped once older than the queue's max age (src/mail/mail-queue.ts). `next_attempt_at` is both the
+ * back-off after a failure and the lease of the worker sending it.
+ */
+export const mailOutbox = pgTable(
+  "mail_outbox",
+  {
+    id: uuid("id").primaryKey(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    textBody: text("text_body").notNull(),
+    htmlBody: text("html_body").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [index("mail_outbox_next_attempt_at_idx").on(table.nextAttemptAt)],
+);
+export type MailOutboxRow = typeof mailOutbox.$inferSelect;
