@@ -24,6 +24,9 @@ import { createAdminService } from "./users/admin-service.js";
 import { createAuthService } from "./auth/auth-service.js";
 import { createSecurityEventRecorder } from "./events/recorder.js";
 import { createMemoryLoginThrottleStore } from "./login-throttle/memory-store.js";
+import { createEmailFlowsService } from "./recovery/index.js";
+import { createAddressRateLimit } from "./rate-limit/address-limit.js";
+import { createEmailRouter } from "./routes/email/email.index.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -73,14 +76,42 @@ export function createApp(appDeps: AppDeps) {
   const { loginThrottle } = deps.config;
   // Failed-login throttling per account, around login (src/login-throttle/with-login-throttle.ts).
   const auth = withLoginThrottle(
-    createAuthService({ users, sessions, hasher, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, onOutcome: metrics.onAuthOutcome }),
+    createAuthService({
+      users,
+      sessions,
+      hasher,
+      accessTokens,
+      lifetimes: deps.config.tokens,
+      clock,
+      recordEvent,
+      requireEmailVerification: deps.config.emailFlows.requireVerification,
+      onOutcome: metrics.onAuthOutcome,
+    }),
     loginThrottle
       ? { rule: loginThrottle, store: deps.loginThrottleStore ?? createMemoryLoginThrottleStore(), clock, logger, onRefused: () => metrics.onRateLimited("login-account", "/login") }
       : undefined,
   );
+  const emailFlows = createEmailFlowsService({
+    users,
+    sessions,
+    tokens: deps.oneTimeTokens,
+    hasher,
+    mail: deps.mail,
+    templates: deps.mailTemplates,
+    addressLimit: createAddressRateLimit({
+      name: "mail-address",
+      rule: deps.config.emailFlows.perAddressLimit,
+      ...(deps.rateLimitStore && { store: deps.rateLimitStore("mail-address") }),
+    }),
+    ttlSeconds: deps.config.emailFlows.tokenTtlSeconds,
+    clock,
+    recordEvent,
+    logger,
+  });
   const services: AppServices = {
     auth,
-    account: createAccountService({ users, sessions, events, hasher, clock, recordEvent }),
+    account: createAccountService({ users, sessions, events, hasher, clock, recordEvent, afterPasswordChange: emailFlows.passwordChanged }),
+    emailFlows,
     admin: createAdminService({ users, sessions, clock, recordEvent }),
     config: deps.config,
     logger,
@@ -128,6 +159,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", createAuthRouter());
   app.route("/", createAccountRouter());
   app.route("/", createAdminRouter());
+  app.route("/", createEmailRouter());
   app.route("/", createServiceRouter());
   observability.mountMetricsEndpoint(app);
 

@@ -13,6 +13,8 @@ import type { LoginThrottleStore } from "./login-throttle/store.js";
 import type { SecurityEventStore } from "./events/store.js";
 import type { SessionStore } from "./sessions/store.js";
 import type { User, UserStore } from "./users/store.js";
+import type { MailQueue, MailTemplates } from "./mail/index.js";
+import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -30,6 +32,13 @@ export interface AppDeps {
   users: UserStore;
   sessions: SessionStore;
   events: SecurityEventStore;
+  /** One-time tokens of the email flows (SQL). */
+  oneTimeTokens: OneTimeTokenStore;
+  /** Where the flows put messages: the mail queue's enqueue; `configured` false without any transport. */
+  mail: MailOutbox;
+  mailTemplates: MailTemplates;
+  /** The outbox worker: the entrypoint (or the test) starts it and stops it. */
+  mailQueue: MailQueue;
   hasher: PasswordHasher;
   accessTokens: AccessTokens;
   readinessChecks: ReadinessCheck[];
@@ -56,6 +65,7 @@ export interface AppServices {
   auth: AuthService;
   account: AccountService;
   admin: AdminService;
+  emailFlows: EmailFlowsService;
   config: Pick<Config, "http">;
   logger: Logger;
   clock: () => Date;

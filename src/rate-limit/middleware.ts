@@ -157,6 +157,12 @@ export const AUTH_RATE_LIMITS = [
   { name: "register", path: "/register", onStoreFailure: "open" },
   { name: "login", path: "/login", onStoreFailure: "closed" },
   { name: "refresh", path: "/refresh", onStoreFailure: "open" },
+  // The routes that send mail, each counted on its own (per client IP and route); the per-address
+  // limit (address-limit.ts) is what bounds the mail to any one address. They fail open: the
+  // per-address limit still refuses (closed) while its store is away.
+  { name: "mail", path: "/password/forgot", onStoreFailure: "open" },
+  { name: "mail", path: "/email/verification", onStoreFailure: "open" },
+  { name: "mail", path: "/me/email", onStoreFailure: "open" },
 ] as const satisfies ReadonlyArray<{ name: keyof Config["rateLimits"]; path: string; onStoreFailure: StoreFailureMode }>;
 
 /** One middleware per configured limit ("off" ones are left out), with its path, for `app.on("POST", …)`. */
@@ -168,7 +174,8 @@ export function createAuthRateLimits(
   for (const { name, path, onStoreFailure } of AUTH_RATE_LIMITS) {
     const rule = deps.config.rateLimits[name];
     if (!rule) continue;
-    const store = deps.rateLimitStore?.(name) ?? new MemoryStore();
+    // One counter per route: the original three keep their key prefix (their name), the mail routes add their path.
+    const store = deps.rateLimitStore?.(name === "mail" ? `${name}${path}` : name) ?? new MemoryStore();
     const onRejected = () => hooks.onRejected?.({ name, path });
     limits.push({ path, middleware: rateLimit({ name, rule, store, onStoreFailure, logger: deps.logger, onRejected }) });
   }

@@ -13,6 +13,8 @@ export interface AccountServiceOptions {
   hasher: PasswordHasher;
   clock: () => Date;
   recordEvent: RecordSecurityEvent;
+  /** After a password change (the email flows end the reset links and send the notice); its failure does not undo the change. */
+  afterPasswordChange?: (userId: string) => Promise<void>;
 }
 
 /** Who is calling: the verified access token's user and session, and where the request came from. */
@@ -71,6 +73,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       await users.updatePasswordHash(caller.userId, await hasher.hash(normalisePassword(newPassword)));
       const revoked = await sessions.revokeAllForUser(caller.userId, { exceptSessionId: caller.sessionId });
       await recordEvent("password_changed", { ...caller, details: { sessions_revoked: revoked } });
+      await options.afterPasswordChange?.(caller.userId);
     },
 
     async deleteAccount(caller, { password }) {
