@@ -106,7 +106,7 @@ export function createApp(appDeps: AppDeps) {
     ttlSeconds: deps.config.emailFlows.tokenTtlSeconds,
     clock,
     recordEvent,
-    logger,
+    background: deps.background,
   });
   const services: AppServices = {
     auth,

@@ -223,6 +223,7 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
     async close() {
       clearInterval(pruneTimer);
       // Before the database closes: the worker finishes the send in flight; the rest waits in the outbox for the next start.
+      await deps.background.whenIdle();
       await deps.mailQueue.stop();
       await mail.mailer.close();
       await hasher.close();

@@ -17,6 +17,7 @@ import { createSqlUserStore } from "./users/sql-store.js";
 import { createMailQueue, type Mailer, type MailQueueOptions, type MailTemplates } from "./mail/index.js";
 import { createMailMetrics } from "./observability/metrics.js";
 import { createSqlOneTimeTokenStore } from "./recovery/index.js";
+import { createBackgroundTasks } from "./lib/background.js";
 
 /**
  * The one composition root: config + opened handles -> every dependency of the app. Pure and
@@ -113,9 +114,10 @@ export interface Composition {
 
 export function compose(config: Config, handles: Handles, options: ComposeOptions): Composition {
   const { prune, ...stores } = composeStores(config, handles);
-  // One registry for the app's metrics and the mail queue's, whose worker counts with no request in sight.
-  const metricsRegistry = options.metricsRegistry ?? new Registry();
-  const mailMetrics = createMailMetrics(metricsRegistry);
+  // The mail queue's counters (its worker counts with no request in sight): on the entrypoint's
+  // registry when there is one, else on one of their own that each app's /metrics also serves.
+  const mailMetricsRegistry = options.metricsRegistry ?? new Registry();
+  const mailMetrics = createMailMetrics(mailMetricsRegistry);
   // The durable outbox (src/mail/mail-queue.ts) on the wall clock: a test clock moved a day ahead
   // must not age the messages out. The entrypoint (bootstrap.ts) or the test starts its worker.
   const mailQueue = createMailQueue({
@@ -138,8 +140,10 @@ export function compose(config: Config, handles: Handles, options: ComposeOption
       accessTokens: createAccessTokensFromConfig(config, handles.signingKeys, options.accessTokens),
       clock: options.clock ?? (() => new Date()),
       remoteAddress: options.remoteAddress ?? (() => undefined),
-      metricsRegistry,
+      ...(options.metricsRegistry && { metricsRegistry: options.metricsRegistry }),
+      mailMetricsRegistry,
       mailQueue,
+      background: createBackgroundTasks({ logger: options.logger }),
       mail: { configured: handles.mailer.configured, enqueue: (message) => mailQueue.enqueue(message) },
       mailTemplates: handles.mailTemplates,
       ...(options.tracing && { tracing: options.tracing }),

@@ -14,6 +14,7 @@ import type { SecurityEventStore } from "./events/store.js";
 import type { SessionStore } from "./sessions/store.js";
 import type { User, UserStore } from "./users/store.js";
 import type { MailQueue, MailTemplates } from "./mail/index.js";
+import type { BackgroundTasks } from "./lib/background.js";
 import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
@@ -39,6 +40,8 @@ export interface AppDeps {
   mailTemplates: MailTemplates;
   /** The outbox worker: the entrypoint (or the test) starts it and stops it. */
   mailQueue: MailQueue;
+  /** Work a request starts and does not wait for; shutdown (and tests) wait with `whenIdle`. */
+  background: BackgroundTasks;
   hasher: PasswordHasher;
   accessTokens: AccessTokens;
   readinessChecks: ReadinessCheck[];
@@ -52,6 +55,8 @@ export interface AppDeps {
   loginThrottleStore?: LoginThrottleStore;
   /** Where the app registers its metrics (the entrypoint adds process metrics); absent: a registry of the app's own. */
   metricsRegistry?: Registry;
+  /** Where the mail queue's counters are: `metricsRegistry` when given, else a registry of their own that /metrics serves too. */
+  mailMetricsRegistry: Registry;
   /** An OpenTelemetry tracer (src/observability/); absent: no spans and no wrappers, tracing costs nothing. */
   tracing?: TracingDeps;
 }

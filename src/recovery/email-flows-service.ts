@@ -1,10 +1,9 @@
-import type { Logger } from "pino";
 import type { ClientInfo } from "../auth/auth-service.js";
 import { normalisePassword } from "../auth/auth-service.js";
 import type { Config } from "../config.js";
 import type { RecordSecurityEvent } from "../events/recorder.js";
 import { ProblemError } from "../http/problem.js";
-import { logError } from "../lib/loggable-error.js";
+import type { BackgroundTasks } from "../lib/background.js";
 import type { MailMessage, MailTemplates } from "../mail/index.js";
 import type { PasswordHasher } from "../password/hasher.js";
 import type { AddressRateLimit } from "../rate-limit/address-limit.js";
@@ -31,7 +30,8 @@ export interface EmailFlowsServiceOptions {
   ttlSeconds: Config["emailFlows"]["tokenTtlSeconds"];
   clock: () => Date;
   recordEvent: RecordSecurityEvent;
-  logger: Logger;
+  /** Where the work after an answer runs (the lookup and the message of forgotPassword). */
+  background: BackgroundTasks;
 }
 
 export interface EmailFlowsService {
@@ -41,7 +41,7 @@ export interface EmailFlowsService {
   verifyEmail(input: { token: string } & ClientInfo): Promise<User>;
   /**
    * Returns before anything depends on the address: the lookup, the token and the message happen
-   * afterwards (`whenIdle` waits for them), so known and unknown addresses get the same answer in
+   * afterwards (in `background`), so known and unknown addresses get the same answer in
    * the same time. Only the per-address limit runs first, and it counts every address alike.
    */
   forgotPassword(input: { email: string } & ClientInfo): Promise<void>;
@@ -51,8 +51,6 @@ export interface EmailFlowsService {
   requestEmailChange(caller: Caller, input: { newEmail: string; password: string }): Promise<void>;
   /** After a password change elsewhere (POST /me/password): ends the reset tokens and sends the notice. */
   passwordChanged(userId: string): Promise<void>;
-  /** Resolves when the work started after an answer (forgotPassword) has finished; for tests and shutdown. */
-  whenIdle(): Promise<void>;
 }
 
 const VERIFY_PURPOSES = ["email_verification", "email_change"] as const satisfies readonly OneTimeTokenPurpose[];
@@ -60,8 +58,7 @@ const RESET_PURPOSES = ["password_reset"] as const satisfies readonly OneTimeTok
 
 /** The rules of email verification, password reset and email change. Knows nothing of HTTP. */
 export function createEmailFlowsService(options: EmailFlowsServiceOptions): EmailFlowsService {
-  const { users, sessions, tokens, hasher, mail, templates, addressLimit, ttlSeconds, clock, recordEvent, logger } = options;
-  const pending = new Set<Promise<void>>();
+  const { users, sessions, tokens, hasher, mail, templates, addressLimit, ttlSeconds, clock, recordEvent, background } = options;
   const invalidToken = () => new ProblemError("INVALID_ONE_TIME_TOKEN");
 
   function requireMail(): void {
@@ -80,19 +77,6 @@ export function createEmailFlowsService(options: EmailFlowsServiceOptions): Emai
     const now = clock();
     await tokens.create({ tokenHash: await hashOneTimeToken(token), userId, purpose, email, createdAt: now, expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000) });
     return token;
-  }
-
-  /** Runs `task` after the answer; its failure is logged (never with the address or a token), not thrown. */
-  function defer(what: string, task: () => Promise<void>): void {
-    const run = (async () => {
-      try {
-        await task();
-      } catch (error) {
-        logError(logger, `${what} failed`, error);
-      }
-    })();
-    pending.add(run);
-    void run.finally(() => pending.delete(run));
   }
 
   async function sendPasswordNotice(user: User): Promise<void> {
@@ -149,7 +133,7 @@ export function createEmailFlowsService(options: EmailFlowsServiceOptions): Emai
     async forgotPassword({ email, userAgent, ip }) {
       requireMail();
       await addressLimit.hit(email);
-      defer("password reset request", async () => {
+      background.run("password reset request", async () => {
         const user = await users.findByEmail(email);
         if (!user || user.disabledAt) return;
         const now = clock();
@@ -201,10 +185,6 @@ export function createEmailFlowsService(options: EmailFlowsServiceOptions): Emai
       await tokens.revokeAll(userId, "password_reset", clock());
       const user = await users.findById(userId);
       if (user) await sendPasswordNotice(user);
-    },
-
-    async whenIdle() {
-      while (pending.size > 0) await Promise.all([...pending]);
     },
   };
 }
