@@ -56,6 +56,8 @@ export const GENEROUS_LIMITS_ENV: Record<string, string> = {
   RATE_LIMIT_LOGIN: "1000000/1h",
   RATE_LIMIT_REFRESH: "1000000/1h",
   LOGIN_THROTTLE: "1000/15m",
+  RATE_LIMIT_MAIL: "1000000/1h",
+  MAIL_LIMIT_PER_ADDRESS: "1000/1h",
 };
 
 export interface TestApp {

@@ -313,13 +313,15 @@ describe("rate-limit configuration", () => {
       register: { limit: 10, windowSeconds: 3600 },
       login: { limit: 20, windowSeconds: 600 },
       refresh: { limit: 60, windowSeconds: 60 },
+      mail: { limit: 20, windowSeconds: 3600 },
     });
+    expect(config.emailFlows.perAddressLimit).toEqual({ limit: 3, windowSeconds: 3600 });
     expect(config.loginThrottle).toEqual({ maxFailures: 5, windowSeconds: 900, baseBackoffSeconds: 30, maxBackoffSeconds: 900 });
   });
 
   it("reads count/duration in any unit, and 0 or off as no limit", () => {
     const config = loadConfig({ RATE_LIMIT_REGISTER: "3/90", RATE_LIMIT_LOGIN: " 100 / 2h ", RATE_LIMIT_REFRESH: "OFF", LOGIN_THROTTLE: "0" });
-    expect(config.rateLimits).toEqual({ register: { limit: 3, windowSeconds: 90 }, login: { limit: 100, windowSeconds: 7200 }, refresh: null });
+    expect(config.rateLimits).toEqual({ register: { limit: 3, windowSeconds: 90 }, login: { limit: 100, windowSeconds: 7200 }, refresh: null, mail: { limit: 20, windowSeconds: 3600 } });
     expect(config.loginThrottle).toBeNull();
   });
 
