@@ -24,6 +24,9 @@ import { createAdminService } from "./users/admin-service.js";
 import { createAuthService } from "./auth/auth-service.js";
 import { createSecurityEventRecorder } from "./events/recorder.js";
 import { createMemoryLoginThrottleStore } from "./login-throttle/memory-store.js";
+import { createEmailFlowsService } from "./recovery/index.js";
+import { createAddressRateLimit } from "./rate-limit/address-limit.js";
+import { createEmailRouter } from "./routes/email/email.index.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -79,13 +82,57 @@ export function createApp(appDeps: AppDeps) {
       : undefined;
   const throttleStore = deps.loginThrottleStore ?? createMemoryLoginThrottleStore();
   const auth = withLoginThrottle(
-    createAuthService({ users, sessions, hasher, passwordPolicy: deps.passwordPolicy, accessTokens, lifetimes: deps.config.tokens, clock, recordEvent, logger, onOutcome: metrics.onAuthOutcome }),
+    createAuthService({
+      users,
+      sessions,
+      hasher,
+      passwordPolicy: deps.passwordPolicy,
+      accessTokens,
+      lifetimes: deps.config.tokens,
+      clock,
+      recordEvent,
+      logger,
+      requireEmailVerification: deps.config.emailFlows.requireVerification,
+      onOutcome: metrics.onAuthOutcome,
+    }),
     throttleOf("/login"),
   );
   const confirmationThrottle = throttleOf("/me");
+  const account = createAccountService({
+    users,
+    sessions,
+    events,
+    hasher,
+    passwordPolicy: deps.passwordPolicy,
+    clock,
+    recordEvent,
+    // Declared below; called only after a password change, long after both exist.
+    afterPasswordChange: (userId) => emailFlows.passwordChanged(userId),
+    ...(confirmationThrottle && { throttle: confirmationThrottle }),
+  });
+  const emailFlows = createEmailFlowsService({
+    users,
+    sessions,
+    tokens: deps.oneTimeTokens,
+    hasher,
+    passwordPolicy: deps.passwordPolicy,
+    confirmPassword: (caller, password) => account.confirmPassword(caller, password),
+    mail: deps.mail,
+    templates: deps.mailTemplates,
+    addressLimit: createAddressRateLimit({
+      name: "mail-address",
+      rule: deps.config.emailFlows.perAddressLimit,
+      ...(deps.rateLimitStore && { store: deps.rateLimitStore("mail-address") }),
+    }),
+    ttlSeconds: deps.config.emailFlows.tokenTtlSeconds,
+    clock,
+    recordEvent,
+    background: deps.background,
+  });
   const services: AppServices = {
     auth,
-    account: createAccountService({ users, sessions, events, hasher, passwordPolicy: deps.passwordPolicy, clock, recordEvent, ...(confirmationThrottle && { throttle: confirmationThrottle }) }),
+    account,
+    emailFlows,
     admin: createAdminService({ users, sessions, clock, recordEvent }),
     config: deps.config,
     logger,
@@ -137,6 +184,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", createAuthRouter());
   app.route("/", createAccountRouter());
   app.route("/", createAdminRouter());
+  app.route("/", createEmailRouter());
   app.route("/", createServiceRouter());
   observability.mountMetricsEndpoint(app);
 

@@ -20,6 +20,7 @@ import { createLogger } from "./observability/logger.js";
 export { createLogger };
 import { collectProcessMetrics } from "./observability/metrics.js";
 import { createPasswordHasher } from "./password/index.js";
+import { createMailer, createMailTemplates, type Mailer, type MailTemplates } from "./mail/index.js";
 
 /**
  * Builds every dependency from the config, once, for a runtime entrypoint (Node or Bun: both
@@ -145,6 +146,35 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
   };
 }
 
+/**
+ * The mailer the config names and the templates (a deployer's files are read and checked now, so a
+ * bad template fails the start). Says in the log where mail goes: never the SMTP credentials.
+ */
+export async function openMail(config: Pick<Config, "mail">, logger: Logger): Promise<{ mailer: Mailer; mailTemplates: MailTemplates }> {
+  const { mail } = config;
+  const mailTemplates = await createMailTemplates({
+    product: mail.productName,
+    appUrl: mail.appUrl,
+    linkPaths: mail.linkPaths,
+    ...(mail.templatesDir && { templatesDir: mail.templatesDir }),
+  });
+  const { transport } = mail;
+  const mailer = createMailer({
+    smtpUrl: transport.kind === "smtp" ? transport.url : undefined,
+    outboxDir: transport.kind === "outbox-directory" ? transport.dir : undefined,
+    from: mail.from,
+  });
+  if (transport.kind === "smtp") {
+    const url = new URL(transport.url);
+    logger.info({ transport: `${url.protocol}//${url.hostname}:${url.port || (url.protocol === "smtps:" ? 465 : 587)}`, from: mail.from }, "mail: sending over SMTP");
+  } else if (transport.kind === "outbox-directory") {
+    logger.warn({ dir: transport.dir }, `mail: no SMTP_URL; messages are written as .eml files to ${transport.dir} (development only)`);
+  } else {
+    logger.warn("mail: not configured (no SMTP_URL); verification, password reset and email change answer 503 MAIL_NOT_CONFIGURED");
+  }
+  return { mailer, mailTemplates };
+}
+
 export interface CreateRuntimeOptions extends Pick<ComposeOptions, "remoteAddress"> {
   logger?: Logger;
 }
@@ -154,6 +184,7 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
   const logger = options.logger ?? createLogger(config);
   const signingKeys = await loadSigningKeys(config, logger);
   const storage = await openStorage(config, logger);
+  const mail = await openMail(config, logger);
 
   const password = await createPasswordHasher({
     implementation: config.passwordHashing.hasher,
@@ -174,7 +205,7 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
   const tracing = config.tracing ? (await import("./observability/tracing-sdk.js")).startTracing(config.tracing) : undefined;
   if (config.tracing) logger.info({ endpoint: new URL(config.tracing.tracesUrl).origin, serviceName: config.tracing.serviceName }, "exporting traces over OTLP/HTTP");
 
-  const { deps, prune } = compose(config, { ...storage, hasher, signingKeys }, {
+  const { deps, prune } = compose(config, { ...storage, ...mail, hasher, signingKeys }, {
     logger,
     metricsRegistry,
     ...(options.remoteAddress && { remoteAddress: options.remoteAddress }),
@@ -184,12 +215,18 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
     prune(new Date()).catch((error: unknown) => logError(logger, "pruning failed", error));
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref?.();
+  // Sends what is in the outbox now (messages left by a previous run included), then as they come.
+  deps.mailQueue.start();
 
   return {
     logger,
     deps,
     async close() {
       clearInterval(pruneTimer);
+      // Before the database closes: the worker finishes the send in flight; the rest waits in the outbox for the next start.
+      await deps.background.whenIdle();
+      await deps.mailQueue.stop();
+      await mail.mailer.close();
       await hasher.close();
       await storage.close();
       // Last, so that the spans of everything above are exported; a collector that is away must not fail the shutdown.

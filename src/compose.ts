@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { Registry } from "prom-client";
+import { Registry } from "prom-client";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/database.js";
 import type { AppDeps, ReadinessCheck } from "./deps.js";
@@ -15,6 +15,10 @@ import { createRedisSessionStore } from "./sessions/redis-store.js";
 import { createSqlSessionStore } from "./sessions/sql-store.js";
 import { createAccessTokensFromConfig, type AccessTokenOptions, type SigningKeys } from "./tokens/jwt.js";
 import { createSqlUserStore } from "./users/sql-store.js";
+import { createMailQueue, type Mailer, type MailQueueOptions, type MailTemplates } from "./mail/index.js";
+import { createMailMetrics } from "./observability/metrics.js";
+import { createSqlOneTimeTokenStore } from "./recovery/index.js";
+import { createBackgroundTasks } from "./lib/background.js";
 
 /**
  * The one composition root: config + opened handles -> every dependency of the app. Pure and
@@ -33,6 +37,10 @@ export interface StorageHandles {
 export interface Handles extends StorageHandles {
   hasher: PasswordHasher;
   signingKeys: SigningKeys;
+  /** The mailer the config asks for (SMTP, an outbox directory, or the unconfigured one); see src/mail/. */
+  mailer: Mailer;
+  /** The message templates, read and checked once at start. */
+  mailTemplates: MailTemplates;
 }
 
 export interface ComposeOptions {
@@ -46,10 +54,12 @@ export interface ComposeOptions {
   /** An OpenTelemetry tracer; absent: no spans and no wrappers. */
   tracing?: TracingDeps;
   accessTokens?: Pick<AccessTokenOptions, "verifiedTokenCacheSize">;
+  /** The mail queue's timing (tests shorten the back-off); absent: its defaults. */
+  mailQueue?: Pick<MailQueueOptions, "retryBaseSeconds" | "retryMaxSeconds" | "pollIntervalSeconds">;
 }
 
 /** The stores over the opened storage, the /readyz checks that belong to them, and their upkeep. */
-export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
+export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
   /** Reclaims expired SQL sessions and events past retention (Redis expires its own keys). */
   prune(now: Date): Promise<void>;
 }
@@ -64,8 +74,13 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
   if (config.redis && !redis) throw new Error("config.redis is set but no Redis handle was opened");
   const users = createSqlUserStore({ db: database.db });
   const events = createSqlSecurityEventStore({ db: database.db });
+  // One-time tokens always in SQL: a Redis eviction must never revive or lose one.
+  const oneTimeTokens = createSqlOneTimeTokenStore({ db: database.db });
   const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
-  const pruneEvents = (now: Date) => events.pruneBefore(new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000));
+  const pruneEvents = async (now: Date) => {
+    await events.pruneBefore(new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000));
+    await oneTimeTokens.pruneBefore(now);
+  };
 
   if (config.redis && redis) {
     const prefix = config.redis.keyPrefix;
@@ -74,6 +89,7 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
     return {
       users,
       events,
+      oneTimeTokens,
       sessions,
       readinessChecks,
       rateLimitStore: (limit) => createRedisRateLimitStore({ client: redis, keyPrefix: `${prefix}rate-limit:${limit}:` }),
@@ -85,6 +101,7 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
   return {
     users,
     events,
+    oneTimeTokens,
     sessions,
     readinessChecks,
     prune: async (now) => void (await Promise.all([sessions.pruneExpired(now), pruneEvents(now)])),
@@ -98,6 +115,22 @@ export interface Composition {
 
 export function compose(config: Config, handles: Handles, options: ComposeOptions): Composition {
   const { prune, ...stores } = composeStores(config, handles);
+  // The mail queue's counters (its worker counts with no request in sight): on the entrypoint's
+  // registry when there is one, else on one of their own that each app's /metrics also serves.
+  const mailMetricsRegistry = options.metricsRegistry ?? new Registry();
+  const mailMetrics = createMailMetrics(mailMetricsRegistry);
+  // The durable outbox (src/mail/mail-queue.ts) on the wall clock: a test clock moved a day ahead
+  // must not age the messages out. The entrypoint (bootstrap.ts) or the test starts its worker.
+  const mailQueue = createMailQueue({
+    db: handles.database.db,
+    mailer: handles.mailer,
+    logger: options.logger,
+    maxAgeSeconds: config.mail.maxAgeSeconds,
+    ...options.mailQueue,
+    onSent: mailMetrics.onSent,
+    onRetried: mailMetrics.onRetried,
+    onDropped: mailMetrics.onDropped,
+  });
   return {
     prune,
     deps: {
@@ -110,6 +143,11 @@ export function compose(config: Config, handles: Handles, options: ComposeOption
       clock: options.clock ?? (() => new Date()),
       remoteAddress: options.remoteAddress ?? (() => undefined),
       ...(options.metricsRegistry && { metricsRegistry: options.metricsRegistry }),
+      mailMetricsRegistry,
+      mailQueue,
+      background: createBackgroundTasks({ logger: options.logger }),
+      mail: { configured: handles.mailer.configured, enqueue: (message) => mailQueue.enqueue(message) },
+      mailTemplates: handles.mailTemplates,
       ...(options.tracing && { tracing: options.tracing }),
     },
   };

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { z } from "zod";
 
 /**
@@ -77,6 +78,12 @@ const countPerDuration = (maxCount: number) =>
       }
       return { limit, windowSeconds };
     });
+
+/** A link path on APP_URL: starts with "/", no query or fragment (the token is the query). */
+const linkPath = z
+  .string()
+  .trim()
+  .regex(/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/, 'must be a path starting with "/", without "?" or "#"');
 
 /** Redis Cluster seed nodes, "host:port,host:port" ("[::1]:7000" for IPv6); the client discovers the rest. */
 const hostPortList = z.string().transform((text, ctx) => {
@@ -198,6 +205,24 @@ const envSchema = z.object({
   LOGIN_THROTTLE_ACCOUNT_CAP: countPerDuration(100).prefault("100/24h"),
   LOGIN_THROTTLE_BACKOFF: durationSeconds(1).pipe(z.number().max(86_400, "must be at most 1d")).default(30),
   LOGIN_THROTTLE_MAX_BACKOFF: durationSeconds(1).pipe(z.number().max(86_400, "must be at most 1d")).default(15 * 60),
+  // Mail and the email flows (README, "Email: verification, password reset, address change").
+  SMTP_URL: url(["smtp:", "smtps:"]).optional(),
+  MAIL_FROM: z.string().trim().min(1).default("auth-service <no-reply@localhost>"),
+  MAIL_PRODUCT_NAME: z.string().trim().min(1).default("auth-service"),
+  MAIL_TEMPLATES_DIR: z.string().trim().min(1).optional(),
+  // Messages not sent within this long are dropped: keep it no longer than the shortest token lifetime.
+  MAIL_MAX_AGE: durationSeconds(60).default(30 * 60),
+  APP_URL: url(["http:", "https:"]).default("http://localhost:3000"),
+  EMAIL_VERIFY_PATH: linkPath.default("/verify-email"),
+  PASSWORD_RESET_PATH: linkPath.default("/reset-password"),
+  EMAIL_CHANGE_PATH: linkPath.default("/confirm-email"),
+  EMAIL_VERIFICATION_TOKEN_TTL: durationSeconds(60).default(24 * 3600),
+  PASSWORD_RESET_TOKEN_TTL: durationSeconds(60).default(30 * 60),
+  EMAIL_CHANGE_TOKEN_TTL: durationSeconds(60).default(3600),
+  REQUIRE_EMAIL_VERIFICATION: flag.default(false),
+  // Mail-sending routes: per client IP, and per recipient address whoever asks.
+  RATE_LIMIT_MAIL: countPerDuration(1_000_000).prefault("20/1h"),
+  MAIL_LIMIT_PER_ADDRESS: countPerDuration(1_000).prefault("3/1h"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Observability (README, "Operations: logs, metrics, tracing").
   LOG_FORMAT: z.enum(["pretty", "json"], { error: "must be pretty or json" }).optional(),
@@ -290,9 +315,22 @@ function configSchema(options: LoadConfigOptions) {
         login: env.RATE_LIMIT_LOGIN,
         refresh: env.RATE_LIMIT_REFRESH,
         passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM,
+        mail: env.RATE_LIMIT_MAIL,
       },
       /** Per authenticated user; null = off. */
       userRateLimits: { passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM_USER },
+      mail: resolveMail(env),
+      /** The email flows' rules (src/recovery/). */
+      emailFlows: {
+        requireVerification: env.REQUIRE_EMAIL_VERIFICATION,
+        tokenTtlSeconds: {
+          emailVerification: env.EMAIL_VERIFICATION_TOKEN_TTL,
+          passwordReset: env.PASSWORD_RESET_TOKEN_TTL,
+          emailChange: env.EMAIL_CHANGE_TOKEN_TTL,
+        },
+        /** Messages per recipient address and window, whoever asks; null = off. */
+        perAddressLimit: env.MAIL_LIMIT_PER_ADDRESS,
+      },
       /** Failed password checks per (account, source) and per account (src/login-throttle/); null = off. */
       loginThrottle: env.LOGIN_THROTTLE && {
         maxFailures: env.LOGIN_THROTTLE.limit,
@@ -348,6 +386,28 @@ function resolveRedisCluster(parsed: ParsedEnv, fail: Fail) {
     username: parsed.REDIS_CLUSTER_USERNAME,
     password: parsed.REDIS_CLUSTER_PASSWORD,
     tls: parsed.REDIS_CLUSTER_TLS ?? false,
+  };
+}
+
+/**
+ * How mail leaves: SMTP when SMTP_URL is set; otherwise, outside production, `.eml` files in
+ * `DATA_DIR/outbox` (so the embedded default works end to end); in production without SMTP_URL,
+ * nowhere: the service starts and the mail-sending routes answer 503 MAIL_NOT_CONFIGURED.
+ */
+function resolveMail(parsed: ParsedEnv) {
+  const transport = parsed.SMTP_URL
+    ? ({ kind: "smtp", url: parsed.SMTP_URL } as const)
+    : parsed.NODE_ENV === "production"
+      ? ({ kind: "none" } as const)
+      : ({ kind: "outbox-directory", dir: join(parsed.DATA_DIR, "outbox") } as const);
+  return {
+    transport,
+    from: parsed.MAIL_FROM,
+    productName: parsed.MAIL_PRODUCT_NAME,
+    templatesDir: parsed.MAIL_TEMPLATES_DIR,
+    appUrl: parsed.APP_URL,
+    linkPaths: { "verify-email": parsed.EMAIL_VERIFY_PATH, "reset-password": parsed.PASSWORD_RESET_PATH, "confirm-email-change": parsed.EMAIL_CHANGE_PATH },
+    maxAgeSeconds: parsed.MAIL_MAX_AGE,
   };
 }
 

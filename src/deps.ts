@@ -15,6 +15,9 @@ import type { MiddlewareHandler } from "hono";
 import type { SecurityEventStore } from "./events/store.js";
 import type { SessionStore } from "./sessions/store.js";
 import type { User, UserStore } from "./users/store.js";
+import type { MailQueue, MailTemplates } from "./mail/index.js";
+import type { BackgroundTasks } from "./lib/background.js";
+import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -32,6 +35,15 @@ export interface AppDeps {
   users: UserStore;
   sessions: SessionStore;
   events: SecurityEventStore;
+  /** One-time tokens of the email flows (SQL). */
+  oneTimeTokens: OneTimeTokenStore;
+  /** Where the flows put messages: the mail queue's enqueue; `configured` false without any transport. */
+  mail: MailOutbox;
+  mailTemplates: MailTemplates;
+  /** The outbox worker: the entrypoint (or the test) starts it and stops it. */
+  mailQueue: MailQueue;
+  /** Work a request starts and does not wait for; shutdown (and tests) wait with `whenIdle`. */
+  background: BackgroundTasks;
   hasher: PasswordHasher;
   /** What a new password must pass (register, change, reset). */
   passwordPolicy: PasswordPolicy;
@@ -47,6 +59,8 @@ export interface AppDeps {
   loginThrottleStore?: LoginThrottleStore;
   /** Where the app registers its metrics (the entrypoint adds process metrics); absent: a registry of the app's own. */
   metricsRegistry?: Registry;
+  /** Where the mail queue's counters are: `metricsRegistry` when given, else a registry of their own that /metrics serves too. */
+  mailMetricsRegistry: Registry;
   /** An OpenTelemetry tracer (src/observability/); absent: no spans and no wrappers, tracing costs nothing. */
   tracing?: TracingDeps;
 }
@@ -60,6 +74,7 @@ export interface AppServices {
   auth: AuthService;
   account: AccountService;
   admin: AdminService;
+  emailFlows: EmailFlowsService;
   config: Pick<Config, "http">;
   logger: Logger;
   clock: () => Date;

@@ -46,6 +46,8 @@ export interface AuthServiceOptions {
   recordEvent: RecordSecurityEvent;
   /** Where a failed-login event that could not be written is reported (it is written after the answer). */
   logger: Pick<Logger, "warn" | "error">;
+  /** REQUIRE_EMAIL_VERIFICATION: a login with the right password to an unverified account is refused (403). */
+  requireEmailVerification?: boolean;
   /** Told how each login and refresh ended (for metrics); must not throw. */
   onOutcome?: (outcome: AuthOutcome) => void;
 }
@@ -57,7 +59,7 @@ export interface AuthServiceOptions {
  */
 export type AuthOutcome =
   | { operation: "login"; outcome: "success" }
-  | { operation: "login"; outcome: "failure"; reason: "unknown_email" | "wrong_password" | "account_disabled" }
+  | { operation: "login"; outcome: "failure"; reason: "unknown_email" | "wrong_password" | "account_disabled" | "email_not_verified" }
   | { operation: "refresh"; outcome: RotateResult["outcome"] };
 
 /** `session`: the token's own session; `others`: every other session of its user; `all`: every one. */
@@ -156,6 +158,12 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         report({ operation: "login", outcome: "failure", reason: "account_disabled" });
         recordLoginFailure({ userId: user.id, userAgent, ip, details: { reason: "account_disabled" } });
         throw new ProblemError("ACCOUNT_DISABLED");
+      }
+      // Like a disabled account: only someone who knows the password learns it is unverified.
+      if (options.requireEmailVerification && !user.emailVerified) {
+        report({ operation: "login", outcome: "failure", reason: "email_not_verified" });
+        await recordEvent("login_failed", { userId: user.id, userAgent, ip, details: { reason: "email_not_verified" } });
+        throw new ProblemError("EMAIL_NOT_VERIFIED", { detail: "Confirm the address with the link sent to it (POST /email/verification sends a new one) before logging in." });
       }
       if (needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(normalised, signInJob(ip)));
 

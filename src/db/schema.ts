@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
@@ -15,6 +15,8 @@ export const users = pgTable(
     name: text("name"),
     passwordHash: text("password_hash").notNull(),
     roles: text("roles").array().notNull().default(sql`ARRAY['user']::text[]`),
+    /** Set when the user proved the address (a verification or email-change link); existing accounts start unverified. */
+    emailVerified: boolean("email_verified").notNull().default(false),
     disabledAt: timestamp("disabled_at", { withTimezone: true, mode: "date" }),
     ...timestamps,
   },
@@ -86,7 +88,53 @@ export const securityEvents = pgTable(
   ],
 );
 
-export const schema = { users, sessions, spentRefreshTokens, securityEvents };
+/**
+ * One-time tokens of the email flows (verification, password reset, email change): only the
+ * SHA-256 hash of a token is kept (a dump yields nothing to present), bound to one user, one
+ * purpose and the address it was sent to. `consumed_at` is set by the one conditional UPDATE that
+ * spends a token; rows are pruned once expired or spent (src/recovery/sql-token-store.ts).
+ */
+export const oneTimeTokens = pgTable(
+  "one_time_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose").notNull(),
+    /** The address the link was sent to: the user's for verification and reset, the new one for an email change. */
+    email: text("email").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    consumedAt: timestamp("consumed_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("one_time_tokens_user_id_purpose_idx").on(table.userId, table.purpose), index("one_time_tokens_expires_at_idx").on(table.expiresAt)],
+);
+export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
+
+export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens };
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
+
+/**
+ * The mail outbox: messages waiting for the SMTP server. A row holds a whole message, and so a live
+ * one-time link with its secret token: it is deleted as soon as the server accepts the message, or
+ * dropped once older than the queue's max age (src/mail/mail-queue.ts). `next_attempt_at` is both the
+ * back-off after a failure and the lease of the worker sending it.
+ */
+export const mailOutbox = pgTable(
+  "mail_outbox",
+  {
+    id: uuid("id").primaryKey(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    textBody: text("text_body").notNull(),
+    htmlBody: text("html_body").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [index("mail_outbox_next_attempt_at_idx").on(table.nextAttemptAt)],
+);
+export type MailOutboxRow = typeof mailOutbox.$inferSelect;

@@ -13,6 +13,12 @@ export const SECURITY_EVENT_TYPES = [
   "account_disabled",
   "account_enabled",
   "sessions_revoked_by_admin",
+  "email_verification_sent",
+  "email_verified",
+  "password_reset_requested",
+  "password_reset",
+  "email_change_requested",
+  "email_changed",
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

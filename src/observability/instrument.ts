@@ -47,7 +47,9 @@ export function createObservability(deps: AppDeps): Observability {
     mountMetricsEndpoint(app) {
       const { port, token } = deps.config.metrics;
       if (port !== undefined) return;
-      app.get("/metrics", createMetricsHandler({ registry, ...(token !== undefined && { token }) }));
+      // The mail queue's counters live in the composition, not in this app; served here either way.
+      const served = deps.mailMetricsRegistry === registry ? registry : Registry.merge([registry, deps.mailMetricsRegistry]);
+      app.get("/metrics", createMetricsHandler({ registry: served, ...(token !== undefined && { token }) }));
       if (token !== undefined) {
         app.openAPIRegistry.registerComponent("securitySchemes", "metricsBearer", {
           type: "http",

@@ -17,6 +17,26 @@ import type { AuthOutcome } from "../auth/auth-service.js";
  * path; reasons and outcomes are fixed enums; nothing about a user or a token is ever a label.
  */
 
+/** Counters of the mail outbox (src/mail/mail-queue.ts): hooks for its onSent/onRetried/onDropped. */
+export interface MailMetrics {
+  onSent(): void;
+  onRetried(): void;
+  onDropped(): void;
+}
+
+/**
+ * Registered by the composition root, which builds the mail queue (its worker runs whether or not
+ * requests come), on the same registry the app's metrics use. No label: nothing about a message
+ * (recipient, template, link) is ever a label.
+ */
+export function createMailMetrics(registry: Registry): MailMetrics {
+  const registers = [registry];
+  const sent = new Counter({ name: "auth_mail_sent_total", help: "Messages the mail server accepted.", registers });
+  const retried = new Counter({ name: "auth_mail_retried_total", help: "Failed send attempts scheduled for a retry.", registers });
+  const dropped = new Counter({ name: "auth_mail_dropped_total", help: "Messages given up: not sent within MAIL_MAX_AGE.", registers });
+  return { onSent: () => sent.inc(), onRetried: () => retried.inc(), onDropped: () => dropped.inc() };
+}
+
 /** The text format version Prometheus scrapes; prom-client's `registry.contentType`. */
 export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 

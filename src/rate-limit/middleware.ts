@@ -170,8 +170,22 @@ export const AUTH_RATE_LIMITS = [
     routes: [
       { method: "POST", path: "/me/password" },
       { method: "DELETE", path: "/me" },
+      { method: "POST", path: "/me/email" },
     ],
     onStoreFailure: "closed",
+  },
+  {
+    // The routes that send mail, one count per client IP across them; the per-address limit
+    // (address-limit.ts) is what bounds the mail to any one address. They fail open: the
+    // per-address limit still refuses (closed) while its store is away.
+    name: "mail",
+    policy: "mail",
+    routes: [
+      { method: "POST", path: "/password/forgot" },
+      { method: "POST", path: "/email/verification" },
+      { method: "POST", path: "/me/email" },
+    ],
+    onStoreFailure: "open",
   },
 ] as const satisfies ReadonlyArray<{
   name: keyof Config["rateLimits"];

@@ -20,6 +20,8 @@ export interface AccountServiceOptions {
   recordEvent: RecordSecurityEvent;
   /** The failed-password budget that logins use too; absent: confirmations are not throttled. */
   throttle?: LoginThrottle;
+  /** After a password change (the email flows end the reset links and send the notice); its failure does not undo the change. */
+  afterPasswordChange?: (userId: string) => Promise<void>;
 }
 
 /** Who is calling: the verified access token's user and session, and where the request came from. */
@@ -39,6 +41,11 @@ export interface AccountService {
   /** Checks the password, then removes the account, its sessions and its events. */
   deleteAccount(caller: Caller, input: { password: string }): Promise<void>;
   listEvents(caller: Caller, limit: number): Promise<SecurityEvent[]>;
+  /**
+   * Re-authentication for a sensitive change made elsewhere (the email change): the same check,
+   * budget, events and session revocation as the password change; throws WRONG_PASSWORD.
+   */
+  confirmPassword(caller: Caller, password: string): Promise<void>;
 }
 
 /** A confirmation job, counted against the user and the address, for the hasher's fair queue. */
@@ -87,6 +94,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
   }
 
   return {
+    confirmPassword: requirePassword,
     async listSessions(caller) {
       return sessions.listByUser(caller.userId, clock());
     },
@@ -113,6 +121,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       await users.updatePasswordHash(caller.userId, await hasher.hash(normalisePassword(newPassword), confirmationJob(caller)));
       const revoked = await sessions.revokeAllForUser(caller.userId, { exceptSessionId: caller.sessionId });
       await recordEvent("password_changed", { ...caller, details: { sessions_revoked: revoked } });
+      await options.afterPasswordChange?.(caller.userId);
     },
 
     async deleteAccount(caller, { password }) {

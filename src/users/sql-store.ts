@@ -65,6 +65,31 @@ export function createSqlUserStore({ db }: SqlUserStoreOptions): UserStore {
       return row ? toUser(row) : null;
     },
 
+    async markEmailVerified(id: string, email: string) {
+      if (!isUuid(id)) return null;
+      const [row] = await db
+        .update(users)
+        .set({ emailVerified: true, updatedAt: sql`now()` })
+        .where(and(eq(users.id, id), sql`lower(${users.email}) = lower(${email})`))
+        .returning();
+      return row ? toUser(row) : null;
+    },
+
+    async changeEmail(id: string, email: string) {
+      if (!isUuid(id)) return null;
+      try {
+        const [row] = await db
+          .update(users)
+          .set({ email, emailVerified: true, updatedAt: sql`now()` })
+          .where(eq(users.id, id))
+          .returning();
+        return row ? toUser(row) : null;
+      } catch (error) {
+        if (isUniqueViolation(error)) return "taken";
+        throw error;
+      }
+    },
+
     async delete(id: string) {
       if (!isUuid(id)) return false;
       const rows = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
@@ -91,6 +116,14 @@ export function createSqlUserStore({ db }: SqlUserStoreOptions): UserStore {
   };
 }
 
+/** SQLSTATE 23505, from postgres.js or PGlite, possibly wrapped by drizzle (DrizzleQueryError's cause). */
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if ((current as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
+
 /** A search term is text, not a pattern: `%`, `_` and `\\` match themselves. */
 function escapeLikePattern(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
@@ -102,6 +135,7 @@ function toUser(row: UserRow): User {
     email: row.email,
     name: row.name,
     roles: row.roles,
+    emailVerified: row.emailVerified,
     disabledAt: row.disabledAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

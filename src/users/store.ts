@@ -4,6 +4,8 @@ export interface User {
   email: string;
   name: string | null;
   roles: string[];
+  /** Whether the user proved the address (a verification or email-change link). */
+  emailVerified: boolean;
   disabledAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -48,6 +50,14 @@ export interface UserStore {
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Applies the changes given and bumps updated_at; null when the user does not exist. */
   update(id: string, changes: UserChanges): Promise<User | null>;
+  /** Marks the address verified, only while it is still `email` (a link to an old address proves nothing now); null otherwise. */
+  markEmailVerified(id: string, email: string): Promise<User | null>;
+  /**
+   * Sets a new (normalised) address, verified, bumping updated_at: `"taken"` when another account
+   * holds it in any case (the unique index decides, so a registration racing in loses or wins
+   * cleanly), null when the user does not exist.
+   */
+  changeEmail(id: string, email: string): Promise<User | "taken" | null>;
   /** Deletes the user (their events and SQL sessions go with them); whether it existed. */
   delete(id: string): Promise<boolean>;
   /** Users in id order (= creation order), so a cursor never skips or repeats while users are added. */

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { createApp } from "../../src/app.js";
+import { openMail } from "../../src/bootstrap.js";
 import { compose } from "../../src/compose.js";
 import { loadConfig } from "../../src/config.js";
 import { createPgliteDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "../../src/db/database.js";
@@ -40,9 +41,11 @@ async function seedUser(db: Parameters<typeof createSqlUserStore>[0]["db"], emai
 }
 
 /** The service over `database`, wired by the production composition root; the same keys across "restarts". */
-function appOver(database: DatabaseHandle, signingKeys: SigningKeys) {
+async function appOver(database: DatabaseHandle, signingKeys: SigningKeys) {
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...GENEROUS_LIMITS_ENV });
-  const { deps } = compose(config, { database, hasher: createArgon2idHasher(FAST_ARGON2_PARAMS), signingKeys }, { logger: pino({ level: "silent" }) });
+  const logger = pino({ level: "silent" });
+  const mail = await openMail(config, logger);
+  const { deps } = compose(config, { database, hasher: createArgon2idHasher(FAST_ARGON2_PARAMS), signingKeys, ...mail }, { logger });
   return createApp(deps);
 }
 
@@ -117,14 +120,14 @@ describe("npm run admin -- grant|revoke <email> [role]", () => {
     const signingKeys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
     const first = await createPgliteDatabase({ dataDir: join(dataDir, "pglite") });
     await first.migrate(MIGRATIONS_FOLDER);
-    const token = await adminToken(appOver(first, signingKeys), first, "revoked.embedded@example.com");
-    expect((await listUsers(appOver(first, signingKeys), token)).status).toBe(200);
+    const token = await adminToken(await appOver(first, signingKeys), first, "revoked.embedded@example.com");
+    expect((await listUsers(await appOver(first, signingKeys), token)).status).toBe(200);
     await first.close(); // PGlite has one owner: the operator stops the service to run the CLI.
 
     expect((await admin(["revoke", "revoked.embedded@example.com"], { DATA_DIR: dataDir })).code).toBe(0);
     const again = await createPgliteDatabase({ dataDir: join(dataDir, "pglite") });
     try {
-      const response = await listUsers(appOver(again, signingKeys), token);
+      const response = await listUsers(await appOver(again, signingKeys), token);
       expect(response.status).toBe(403);
       expect(((await response.json()) as { code: string }).code).toBe("INSUFFICIENT_ROLE");
     } finally {
@@ -135,7 +138,7 @@ describe("npm run admin -- grant|revoke <email> [role]", () => {
   it.runIf(Boolean(testDatabaseUrl))("after revoke on PostgreSQL, the running service refuses the revoked admin's old token at once", async () => {
     const database = await createTestPostgres();
     try {
-      const app = appOver(database.value, await createAsymmetricSigningKeys([await generateSigningJwk()]));
+      const app = await appOver(database.value, await createAsymmetricSigningKeys([await generateSigningJwk()]));
       const token = await adminToken(app, database.value, "revoked.pg@example.com");
       expect((await listUsers(app, token)).status).toBe(200);
       expect((await admin(["revoke", "revoked.pg@example.com"], { DATABASE_URL: database.url })).code).toBe(0);

@@ -69,6 +69,7 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
           email: email.toLowerCase(),
           name: "Ada",
           roles: ["user"],
+          email_verified: false,
           created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
           updated_at: expect.stringMatching(/Z$/),
         });

@@ -5,7 +5,8 @@ import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { createApp, type App } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
-import { compose } from "../../src/compose.js";
+import { compose, type ComposeOptions } from "../../src/compose.js";
+import { openMail } from "../../src/bootstrap.js";
 import { createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type SigningKeys } from "../../src/tokens/jwt.js";
 import { createArgon2idHasher, type PasswordHasher } from "../../src/password/hasher.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
@@ -42,6 +43,8 @@ export interface TestAppOptions {
   remoteAddress?: (c: Context) => string | undefined;
   /** A tracer (e.g. over an InMemorySpanExporter); absent: no tracing, as in production without OTLP. */
   tracing?: TracingDeps;
+  /** The mail queue's timing; the default here retries within a fraction of a second. */
+  mailQueue?: ComposeOptions["mailQueue"];
 }
 
 /**
@@ -56,6 +59,8 @@ export const GENEROUS_LIMITS_ENV: Record<string, string> = {
   RATE_LIMIT_PASSWORD_CONFIRM_USER: "1000000/1h",
   LOGIN_THROTTLE: "100/15m",
   LOGIN_THROTTLE_ACCOUNT_CAP: "100/15m",
+  RATE_LIMIT_MAIL: "1000000/1h",
+  MAIL_LIMIT_PER_ADDRESS: "1000/1h",
 };
 
 export interface TestApp {
@@ -95,16 +100,26 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 
   const signingKeys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
   const clock = createTestClock();
+  const logger = options.logger ?? pino({ level: "silent" });
+  // Mail as configured by the test's env: SMTP_URL for the mail tests; without it (NODE_ENV=test),
+  // the outbox directory under DATA_DIR, which only a test that sends mail ever creates.
+  const mail = await openMail(config, logger);
   const { deps } = compose(
     config,
-    { database: db.value, redis: redisInfo?.client, hasher: options.hasher ?? createArgon2idHasher(FAST_ARGON2_PARAMS), signingKeys },
+    { database: db.value, redis: redisInfo?.client, hasher: options.hasher ?? createArgon2idHasher(FAST_ARGON2_PARAMS), signingKeys, ...mail },
     {
-      logger: options.logger ?? pino({ level: "silent" }),
+      logger,
       clock,
       remoteAddress: options.remoteAddress ?? (() => "127.0.0.1"),
       ...(options.tracing && { tracing: options.tracing }),
+      mailQueue: options.mailQueue ?? { retryBaseSeconds: 0.2, retryMaxSeconds: 1, pollIntervalSeconds: 0.5 },
     },
   );
+  deps.mailQueue.start();
+  cleanups.push(async () => {
+    await deps.mailQueue.stop();
+    await mail.mailer.close();
+  });
   return {
     app: createApp(deps),
     config,

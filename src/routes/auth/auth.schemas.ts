@@ -66,6 +66,7 @@ export const UserSchema = z
     email: z.email(),
     name: z.string().nullable(),
     roles: z.array(z.string()),
+    email_verified: z.boolean().openapi({ description: "Whether the user proved the address (POST /email/verify)" }),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })
@@ -90,6 +91,7 @@ export function toUserBody(user: User): z.infer<typeof UserSchema> {
     email: user.email,
     name: user.name,
     roles: user.roles,
+    email_verified: user.emailVerified,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };

@@ -1,0 +1,42 @@
+import { uuidv7 } from "uuidv7";
+import { describe, expect, it } from "vitest";
+import type { Database, DatabaseHandle } from "../../src/db/database.js";
+import { createOneTimeToken, hashOneTimeToken, isOneTimeTokenShape } from "../../src/recovery/one-time-token.js";
+import { createSqlOneTimeTokenStore } from "../../src/recovery/sql-token-store.js";
+import { createSqlUserStore } from "../../src/users/sql-store.js";
+import { describeOneTimeTokenStoreContract } from "../contracts/one-time-token-store.contract.js";
+import { createTestPglite, createTestPostgres, testDatabaseUrl, type TestBackend } from "../helpers/backends.js";
+
+function userMaker(db: Database): () => Promise<string> {
+  const users = createSqlUserStore({ db });
+  return async () => {
+    const id = uuidv7();
+    const user = await users.create({ id, email: `${id}@example.test`, name: null, passwordHash: "$test$not-a-hash" });
+    if (!user) throw new Error("test user was not created");
+    return user.id;
+  };
+}
+
+function sqlContext(backend: TestBackend<DatabaseHandle>) {
+  const { db } = backend.value;
+  return { store: createSqlOneTimeTokenStore({ db }), createUser: userMaker(db), cleanup: backend.cleanup };
+}
+
+describeOneTimeTokenStoreContract("SQL on PGlite", async () => sqlContext(await createTestPglite()));
+
+describe.runIf(Boolean(testDatabaseUrl))("with TEST_DATABASE_URL", () => {
+  describeOneTimeTokenStoreContract("SQL on PostgreSQL", async () => sqlContext(await createTestPostgres()));
+});
+
+describe("one-time tokens", () => {
+  it("carry 256 random bits as 43 base64url characters, and the stored hash is not the token", async () => {
+    const tokens = new Set(Array.from({ length: 1000 }, () => createOneTimeToken()));
+    expect(tokens.size).toBe(1000);
+    for (const token of tokens) expect(isOneTimeTokenShape(token)).toBe(true);
+    const [token] = tokens;
+    const hash = await hashOneTimeToken(token!);
+    expect(hash).not.toContain(token!);
+    expect(hash).toBe(await hashOneTimeToken(token!));
+    expect(isOneTimeTokenShape(`${token!.slice(0, 42)}`)).toBe(false);
+  });
+});
