@@ -41,8 +41,13 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
 /** Turns anything thrown into an RFC 9457 problem; never echoes an internal message or a stack. */
 function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
   if (error instanceof ProblemError) {
-    // RFC 6750 §3: every 401 for a token that was sent says why, whichever layer refused it.
-    if (error.code === "INVALID_TOKEN" && !("www-authenticate" in error.headers)) error.headers["www-authenticate"] = bearerChallenge("invalid_token");
+    // RFC 9110 §15.5.2: every 401 carries a challenge. A bad access token gets RFC 6750's
+    // invalid_token; /login's and /refresh's 401s (no Bearer token was sent, so no error code,
+    // RFC 6750 §3.1) get the plain Bearer challenge: Bearer is what this realm accepts and what
+    // those endpoints hand out, and unlike Basic it never makes a browser open a password dialog.
+    if (error.status === 401 && !("www-authenticate" in error.headers)) {
+      error.headers["www-authenticate"] = bearerChallenge(error.code === "INVALID_TOKEN" ? "invalid_token" : undefined);
+    }
     return error;
   }
   if (error instanceof PasswordHasherBusyError) {
@@ -172,7 +177,7 @@ export function createApp(appDeps: AppDeps) {
     );
   });
   if (deps.config.http.corsOrigins.length > 0) {
-    app.use(cors({ origin: deps.config.http.corsOrigins, allowHeaders: ["authorization", "content-type", "x-request-id"], exposeHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"], maxAge: 600 }));
+    app.use(cors({ origin: deps.config.http.corsOrigins, allowHeaders: ["authorization", "content-type", "x-request-id"], exposeHeaders: ["www-authenticate", "retry-after", "ratelimit", "ratelimit-policy", "x-request-id"], maxAge: 600 }));
   }
   app.use(bodyLimit({ maxSize: deps.config.http.bodyLimitBytes }));
   // Per-client-IP limits on the routes that check or hash a password, and /refresh, before their

@@ -125,7 +125,19 @@ const otlpHeaders = z.string().transform((text, ctx) => {
   return headers;
 });
 
-/** Private signing keys as a JSON array of JWKs (EdDSA/Ed25519 or ES256/P-256), first one signs. */
+/** base64url length of at least `bits` bits (a JWK's RSA modulus `n`, RFC 7518 §6.3.1.1). */
+const base64UrlOfAtLeastBits = (bits: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "must be base64url")
+    .refine((value) => Math.floor((value.length * 6) / 8) >= bits / 8, `must be an RSA modulus of at least ${bits} bits`);
+
+/**
+ * Private signing keys as a JSON array of JWKs, first one signs. Each key's algorithm is pinned
+ * here, once, from its key type (or its own `alg`, which must fit the type): Ed25519 signs EdDSA,
+ * P-256 ES256, RSA RS256 (RFC 9068 §2.1's mandatory one) unless `alg` asks for PS256. RSA keys
+ * below 2048 bits are refused (NIST SP 800-131A; RFC 7518 §3.3 requires at least 2048).
+ */
 const privateJwks = z
   .string()
   .transform((text, ctx) => {
@@ -139,14 +151,43 @@ const privateJwks = z
   .pipe(
     z
       .array(
-        z.looseObject({
-          kty: z.enum(["OKP", "EC"]),
-          kid: z.string().min(1, "every key needs a kid"),
-          d: z.string().min(1, "must be a private key (with d)"),
-          crv: z.enum(["Ed25519", "P-256"], { error: "crv must be Ed25519 or P-256" }),
-          x: z.string(),
-          y: z.string().optional(),
-        }),
+        z.discriminatedUnion(
+          "kty",
+          [
+            z.looseObject({
+              kty: z.literal("OKP"),
+              kid: z.string().min(1, "every key needs a kid"),
+              crv: z.literal("Ed25519", { error: "an OKP key's crv must be Ed25519" }),
+              alg: z.literal("EdDSA", { error: "an Ed25519 key's alg must be EdDSA" }).default("EdDSA"),
+              d: z.string().min(1, "must be a private key (with d)"),
+              x: z.string().min(1),
+            }),
+            z.looseObject({
+              kty: z.literal("EC"),
+              kid: z.string().min(1, "every key needs a kid"),
+              crv: z.literal("P-256", { error: "an EC key's crv must be P-256" }),
+              alg: z.literal("ES256", { error: "a P-256 key's alg must be ES256" }).default("ES256"),
+              d: z.string().min(1, "must be a private key (with d)"),
+              x: z.string().min(1),
+              y: z.string().min(1),
+            }),
+            z.looseObject({
+              kty: z.literal("RSA"),
+              kid: z.string().min(1, "every key needs a kid"),
+              alg: z.enum(["RS256", "PS256"], { error: "an RSA key's alg must be RS256 or PS256" }).default("RS256"),
+              n: base64UrlOfAtLeastBits(2048),
+              e: z.string().min(1),
+              d: z.string().min(1, "must be a private key (with d)"),
+              // WebCrypto imports private RSA JWKs only with their CRT parameters.
+              p: z.string().min(1, "an RSA private key needs p, q, dp, dq and qi"),
+              q: z.string().min(1, "an RSA private key needs p, q, dp, dq and qi"),
+              dp: z.string().min(1, "an RSA private key needs p, q, dp, dq and qi"),
+              dq: z.string().min(1, "an RSA private key needs p, q, dp, dq and qi"),
+              qi: z.string().min(1, "an RSA private key needs p, q, dp, dq and qi"),
+            }),
+          ],
+          { error: "every key's kty must be OKP (Ed25519), EC (P-256) or RSA" },
+        ),
       )
       .min(1, "must hold at least one key"),
   );
@@ -171,7 +212,9 @@ const envSchema = z.object({
     .default("auth:"),
   JWT_SECRET: z.string().optional(),
   JWT_PRIVATE_KEYS: privateJwks.optional(),
-  JWT_ISSUER: z.string().trim().min(1).default("auth-service"),
+  // Unset: the development URL http://localhost:PORT (resolveIssuer); production must set it.
+  JWT_ISSUER: url(["http:", "https:"]).optional(),
+  JWT_CLIENT_ID: z.string().trim().min(1).default("auth-service"),
   JWT_AUDIENCE: z.string().trim().min(1).default("auth-service"),
   JWT_CLOCK_TOLERANCE: durationSeconds(0).pipe(z.number().max(300, "must be at most 300 seconds")).default(5),
   ACCESS_TOKEN_TTL: durationSeconds(30).default(15 * 60),
@@ -275,6 +318,7 @@ function configSchema(options: LoadConfigOptions) {
     }
     const signing = options.requireSigningKey === false ? ({ kind: "development-key" } as const) : resolveSigning(env, fail);
     const redisCluster = resolveRedisCluster(env, fail);
+    const issuer = resolveIssuer(env, fail, options.requireSigningKey !== false);
     const redisBase = { keyPrefix: env.REDIS_KEY_PREFIX };
 
     return {
@@ -287,7 +331,19 @@ function configSchema(options: LoadConfigOptions) {
       redis: env.REDIS_URL
         ? { ...redisBase, url: env.REDIS_URL, cluster: undefined }
         : redisCluster && { ...redisBase, url: undefined, cluster: redisCluster },
-      jwt: { signing, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE },
+      /**
+       * `issuer`: the public base URL, no trailing slash: `iss` of tokens, the RFC 8414 metadata's
+       * `issuer`, the OpenAPI `servers` entry and the base of problem `type` URIs.
+       * `clientId`: the `client_id` claim (RFC 9068 §2.2) of every access token; one first-party
+       * client until OAuth clients exist.
+       */
+      jwt: {
+        signing,
+        issuer,
+        audience: env.JWT_AUDIENCE,
+        clientId: env.JWT_CLIENT_ID,
+        clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE,
+      },
       tokens: {
         accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL,
         refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
@@ -421,6 +477,31 @@ function resolveTracing(parsed: ParsedEnv): { tracesUrl: string; serviceName: st
   const tracesUrl = parsed.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (general && `${general.replace(/\/+$/, "")}/v1/traces`);
   if (!tracesUrl) return undefined;
   return { tracesUrl, serviceName: parsed.OTEL_SERVICE_NAME, headers: parsed.OTEL_EXPORTER_OTLP_HEADERS ?? {} };
+}
+
+/** Hosts an http issuer may name: the machine itself, where nothing travels over a network. */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname.endsWith(".localhost") || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname === "[::1]";
+}
+
+/**
+ * The issuer identifier (RFC 8414 §2): a URL without query or fragment; in production an https
+ * one (http only for a loopback host, where nothing crosses a network). Unset, it is the development URL http://localhost:PORT,
+ * which production does not accept: verifiers find our keys from this URL.
+ */
+function resolveIssuer(parsed: ParsedEnv, fail: Fail, required: boolean): string {
+  const text = parsed.JWT_ISSUER;
+  if (text === undefined) {
+    if (parsed.NODE_ENV === "production" && required) return fail("JWT_ISSUER", "production needs JWT_ISSUER, the public https URL of this service");
+    return `http://localhost:${parsed.PORT}`;
+  }
+  const url = new URL(text);
+  if (url.search !== "" || url.hash !== "" || text.includes("?") || text.includes("#")) return fail("JWT_ISSUER", "must be a URL without query or fragment");
+  if (url.username !== "" || url.password !== "") return fail("JWT_ISSUER", "must not contain credentials");
+  if (parsed.NODE_ENV === "production" && url.protocol !== "https:" && !isLoopbackHost(url.hostname)) {
+    return fail("JWT_ISSUER", "must be an https URL in production (http only for localhost or a loopback address)");
+  }
+  return text.replace(/\/+$/, "");
 }
 
 type Signing =

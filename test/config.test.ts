@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { generateKeyPairSync } from "node:crypto";
+import { exportJWK, generateKeyPair } from "jose";
 import { ConfigError, loadConfig } from "../src/config.js";
 
 const SECRET = "s".repeat(32);
+const ISSUER = "https://auth.example.com";
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -63,7 +66,7 @@ describe("loadConfig", () => {
   it("refuses production without a signing secret or key, or with a short secret", () => {
     expect(configError({ NODE_ENV: "production" }).variable).toBe("JWT_SECRET");
     expect(configError({ NODE_ENV: "production", JWT_SECRET: "x".repeat(31) }).variable).toBe("JWT_SECRET");
-    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET }).jwt.signing).toEqual({ kind: "hmac", secret: SECRET });
+    expect(loadConfig({ NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_SECRET: SECRET }).jwt.signing).toEqual({ kind: "hmac", secret: SECRET });
   });
 
   it("lets tools that sign nothing (the migration CLI) start in production without a key", () => {
@@ -72,8 +75,67 @@ describe("loadConfig", () => {
 
   it("takes asymmetric keys as a JSON array of private JWKs", () => {
     const jwk = { kty: "OKP", crv: "Ed25519", x: "x", d: "d", kid: "k1" };
-    const config = loadConfig({ NODE_ENV: "production", JWT_PRIVATE_KEYS: JSON.stringify([jwk]) });
-    expect(config.jwt.signing).toEqual({ kind: "asymmetric", privateJwks: [jwk] });
+    const config = loadConfig({ NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_PRIVATE_KEYS: JSON.stringify([jwk]) });
+    // The algorithm is pinned from the key type when the JWK does not name it.
+    expect(config.jwt.signing).toEqual({ kind: "asymmetric", privateJwks: [{ ...jwk, alg: "EdDSA" }] });
+  });
+
+  describe("RSA and EC keys in JWT_PRIVATE_KEYS", () => {
+    // node:crypto, because jose refuses to generate the short key this test needs.
+    const rsa = async (modulusLength: number, alg?: string) => {
+      const { privateKey } = generateKeyPairSync("rsa", { modulusLength });
+      return { ...privateKey.export({ format: "jwk" }), kid: `rsa-${modulusLength}`, ...(alg && { alg }) };
+    };
+
+    it("pins RS256 for an RSA key without alg, keeps PS256 when the key names it, and ES256 for P-256", async () => {
+      const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+      const ec = { ...(await exportJWK(privateKey)), kid: "ec" };
+      const config = loadConfig({ JWT_PRIVATE_KEYS: JSON.stringify([await rsa(2048), await rsa(3072, "PS256"), ec]) });
+      if (config.jwt.signing.kind !== "asymmetric") throw new Error("expected asymmetric keys");
+      expect(config.jwt.signing.privateJwks.map((key) => [key.kty, key.alg])).toEqual([
+        ["RSA", "RS256"],
+        ["RSA", "PS256"],
+        ["EC", "ES256"],
+      ]);
+    });
+
+    it.each([
+      ["an RSA key below 2048 bits", async () => [await rsa(1024)]],
+      ["an RSA key with an alg it cannot use", async () => [await rsa(2048, "ES256")]],
+      ["an Ed25519 key that asks for RS256", async () => [{ kty: "OKP", crv: "Ed25519", x: "x", d: "d", kid: "k", alg: "RS256" }]],
+      ["an RSA public key", async () => [{ ...(await rsa(2048)), d: undefined, p: undefined }]],
+      ["an unknown key type", async () => [{ kty: "oct", k: "abc", kid: "k" }]],
+    ])("refuses %s, naming JWT_PRIVATE_KEYS", async (_, keys) => {
+      expect(configError({ JWT_PRIVATE_KEYS: JSON.stringify(await keys()) }).variable).toBe("JWT_PRIVATE_KEYS");
+    });
+  });
+
+  describe("JWT_ISSUER and JWT_CLIENT_ID", () => {
+    it("default to the development URL on PORT and a first-party client id", () => {
+      expect(loadConfig({}).jwt).toMatchObject({ issuer: "http://localhost:3000", clientId: "auth-service" });
+      expect(loadConfig({ PORT: "8080" }).jwt.issuer).toBe("http://localhost:8080");
+      expect(loadConfig({ JWT_CLIENT_ID: "web-app" }).jwt.clientId).toBe("web-app");
+    });
+
+    it("takes an https URL in production, without a trailing slash", () => {
+      expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET, JWT_ISSUER: "https://auth.example.com/" }).jwt.issuer).toBe(ISSUER);
+    });
+
+    it("takes http in production only for loopback hosts", () => {
+      for (const issuer of ["http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000"]) {
+        expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET, JWT_ISSUER: issuer }).jwt.issuer).toBe(issuer);
+      }
+    });
+
+    it.each([
+      [{ NODE_ENV: "production", JWT_SECRET: SECRET }, "production without JWT_ISSUER"],
+      [{ NODE_ENV: "production", JWT_SECRET: SECRET, JWT_ISSUER: "http://auth.example.com" }, "plain http in production"],
+      [{ JWT_ISSUER: "auth-service" }, "a name that is not a URL"],
+      [{ JWT_ISSUER: "https://auth.example.com/?tenant=1" }, "a query"],
+      [{ JWT_ISSUER: "https://auth.example.com/#x" }, "a fragment"],
+    ])("refuses %j (%s), naming JWT_ISSUER", (env, _case) => {
+      expect(configError(env as Record<string, string>).variable).toBe("JWT_ISSUER");
+    });
   });
 
   it("treats empty variables as unset and splits CORS_ORIGINS", () => {

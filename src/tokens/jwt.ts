@@ -13,17 +13,42 @@ import { LRUCache } from "lru-cache";
 import type { Config, SigningConfig } from "../config.js";
 import { toBase64Url } from "../lib/encoding.js";
 
-export type SigningAlgorithm = "HS256" | "EdDSA" | "ES256";
+export type SigningAlgorithm = "HS256" | "EdDSA" | "ES256" | "RS256" | "PS256";
 
-/** A private JWK as configured in JWT_PRIVATE_KEYS (Ed25519 or P-256, with a kid). */
-export interface PrivateSigningJwk {
-  kty: "OKP" | "EC";
-  crv: "Ed25519" | "P-256";
-  kid: string;
-  d: string;
-  x: string;
-  y?: string;
-  [extra: string]: unknown;
+/**
+ * A private JWK as configured in JWT_PRIVATE_KEYS (Ed25519, P-256 or RSA, with a kid). `alg` is
+ * the one algorithm the key signs and verifies with (config.ts pins it from the key type when the
+ * JWK does not name it).
+ */
+export type PrivateSigningJwk = { kid: string; d: string; [extra: string]: unknown } & (
+  | { kty: "OKP"; crv: "Ed25519"; x: string; alg?: "EdDSA" }
+  | { kty: "EC"; crv: "P-256"; x: string; y: string; alg?: "ES256" }
+  | { kty: "RSA"; n: string; e: string; p: string; q: string; dp: string; dq: string; qi: string; alg?: "RS256" | "PS256" }
+);
+
+/** The one algorithm a key is used with: its own `alg`, or the one its type implies. */
+function algorithmOf(jwk: PrivateSigningJwk): Exclude<SigningAlgorithm, "HS256"> {
+  switch (jwk.kty) {
+    case "OKP":
+      return "EdDSA";
+    case "EC":
+      return "ES256";
+    case "RSA":
+      return jwk.alg ?? "RS256";
+  }
+}
+
+/** The public half of a private JWK: only the members that describe the public key, plus kid, alg, use. */
+function publicJwkOf(jwk: PrivateSigningJwk, alg: SigningAlgorithm): JWK {
+  const common = { kid: jwk.kid, alg, use: "sig" };
+  switch (jwk.kty) {
+    case "OKP":
+      return { kty: "OKP", crv: jwk.crv, x: jwk.x, ...common };
+    case "EC":
+      return { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y, ...common };
+    case "RSA":
+      return { kty: "RSA", n: jwk.n, e: jwk.e, ...common };
+  }
 }
 
 interface VerificationKey {
@@ -59,19 +84,10 @@ export async function createAsymmetricSigningKeys(privateJwks: readonly PrivateS
   const publicJwks: JWK[] = [];
   let signingKey: CryptoKey | undefined;
   for (const jwk of privateJwks) {
-    const alg: SigningAlgorithm = jwk.crv === "Ed25519" ? "EdDSA" : "ES256";
-    const { d: _private, ...publicPart } = jwk;
-    const publicJwk: JWK = {
-      kty: publicPart.kty,
-      crv: publicPart.crv,
-      x: publicPart.x,
-      ...(publicPart.y !== undefined && { y: publicPart.y }),
-      kid: jwk.kid,
-      alg,
-      use: "sig",
-    };
+    const alg = algorithmOf(jwk);
+    const publicJwk = publicJwkOf(jwk, alg);
     const verifyKey = (await importJWK(publicJwk, alg)) as CryptoKey;
-    signingKey ??= (await importJWK({ ...publicJwk, d: jwk.d }, alg)) as CryptoKey;
+    signingKey ??= (await importJWK({ ...(jwk as JWK), alg }, alg)) as CryptoKey;
     keys.push({ kid: jwk.kid, alg, key: verifyKey });
     publicJwks.push(publicJwk);
   }
@@ -124,6 +140,8 @@ export interface AccessTokenOptions {
   keys: SigningKeys;
   issuer: string;
   audience: string;
+  /** The `client_id` claim (RFC 9068 §2.2): the client the token was issued to. */
+  clientId: string;
   ttlSeconds: number;
   clockToleranceSeconds: number;
   /**
@@ -157,6 +175,7 @@ export function createAccessTokensFromConfig(
     keys,
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
+    clientId: config.jwt.clientId,
     ttlSeconds: config.tokens.accessTokenTtlSeconds,
     clockToleranceSeconds: config.jwt.clockToleranceSeconds,
     ...options,
@@ -166,7 +185,7 @@ export function createAccessTokensFromConfig(
 const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
-  const { keys, issuer, audience, ttlSeconds, clockToleranceSeconds } = options;
+  const { keys, issuer, audience, clientId, ttlSeconds, clockToleranceSeconds } = options;
   const algorithms = [...new Set([...keys.verification.values()].map((key) => key.alg))];
   const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
   // Only tokens that passed full verification go in, keyed by the whole compact token, so a cached
@@ -194,7 +213,8 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
     ttlSeconds,
     async sign({ userId, sessionId, roles }, now) {
       const issuedAt = Math.floor(now.getTime() / 1000);
-      return new SignJWT({ sid: sessionId, roles })
+      // RFC 9068 §2.2's claims: iss, exp, aud, sub, client_id, iat, jti (strict verifiers demand client_id).
+      return new SignJWT({ client_id: clientId, sid: sessionId, roles })
         .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: ACCESS_TOKEN_TYP })
         .setIssuer(issuer)
         .setAudience(audience)

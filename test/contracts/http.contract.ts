@@ -239,7 +239,7 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
         const { user, tokens } = await signedIn();
         const sid = decodeJwt(tokens.access_token).sid as string;
         for (const [issuer, audience] of [["someone-else", ctx.testApp.config.jwt.audience], [ctx.testApp.config.jwt.issuer, "another-api"]] as const) {
-          const foreign = createAccessTokens({ keys: ctx.testApp.signingKeys, issuer, audience, ttlSeconds: 900, clockToleranceSeconds: 0 });
+          const foreign = createAccessTokens({ keys: ctx.testApp.signingKeys, issuer, audience, clientId: "auth-service", ttlSeconds: 900, clockToleranceSeconds: 0 });
           await expectRejected(await foreign.sign({ userId: user.id, sessionId: sid, roles: ["user"] }, ctx.testApp.clock()));
         }
       });
@@ -250,7 +250,7 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
         const otherJwk = await generateSigningJwk();
         const ourKid = decodeProtectedHeader(tokens.access_token).kid!;
         const otherKeys = await createAsymmetricSigningKeys([{ ...otherJwk, kid: ourKid }]);
-        const other = createAccessTokens({ keys: otherKeys, issuer: ctx.testApp.config.jwt.issuer, audience: ctx.testApp.config.jwt.audience, ttlSeconds: 900, clockToleranceSeconds: 0 });
+        const other = createAccessTokens({ keys: otherKeys, issuer: ctx.testApp.config.jwt.issuer, audience: ctx.testApp.config.jwt.audience, clientId: "auth-service", ttlSeconds: 900, clockToleranceSeconds: 0 });
         await expectRejected(await other.sign({ userId: user.id, sessionId: sid, roles: ["user"] }, ctx.testApp.clock()));
         // HS256 with the public key as the secret: the classic algorithm-confusion attack.
         const publicJwk = ctx.testApp.signingKeys.publicJwks[0]!;

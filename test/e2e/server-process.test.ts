@@ -87,7 +87,12 @@ describe.each<Runtime>(["node", "bun"])("the service as a process on %s (" + bac
     await post(server.baseUrl, "/register", { email, password: PASSWORD });
     const login = await post(server.baseUrl, "/login", { email, password: PASSWORD });
     const jwks = createRemoteJWKSet(new URL(`${server.baseUrl}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(login.body.access_token, jwks, { issuer: "auth-service", audience: "auth-service", typ: "at+jwt" });
+    const { payload, protectedHeader } = await jwtVerify(login.body.access_token, jwks, {
+      // The default issuer is http://localhost:PORT, and these servers start with PORT=0.
+      issuer: "http://localhost:0",
+      audience: "auth-service",
+      typ: "at+jwt",
+    });
     expect(protectedHeader.alg).toBe("EdDSA");
     expect(payload.roles).toEqual(["user"]);
   });

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 /** The access tokens an instance configured with JWT_PRIVATE_KEYS=`jwks` would use, through the config path. */
 async function accessTokensFor(jwks: PrivateSigningJwk[], testApp: TestApp): Promise<AccessTokens> {
-  const config = loadConfig({ NODE_ENV: "production", JWT_PRIVATE_KEYS: JSON.stringify(jwks) });
+  const config = loadConfig({ NODE_ENV: "production", JWT_ISSUER: "https://auth.example.com", JWT_PRIVATE_KEYS: JSON.stringify(jwks) });
   if (config.jwt.signing.kind !== "asymmetric") throw new Error("expected asymmetric keys");
   return createAccessTokensFromConfig(testApp.config, await createAsymmetricSigningKeys(config.jwt.signing.privateJwks as PrivateSigningJwk[]));
 }
@@ -163,6 +163,7 @@ describe("forged token headers and the clock", () => {
       keys: testApp.signingKeys,
       issuer: testApp.config.jwt.issuer,
       audience: testApp.config.jwt.audience,
+      clientId: testApp.config.jwt.clientId,
       ttlSeconds: testApp.config.tokens.accessTokenTtlSeconds,
       clockToleranceSeconds,
     });

@@ -1,5 +1,13 @@
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { createAccessTokens, createAsymmetricSigningKeys, createHmacSigningKeys, generateSigningJwk } from "../../src/tokens/jwt.js";
+import { loadConfig } from "../../src/config.js";
+import {
+  createAccessTokens,
+  createAsymmetricSigningKeys,
+  createHmacSigningKeys,
+  generateSigningJwk,
+  type PrivateSigningJwk,
+} from "../../src/tokens/jwt.js";
 
 const subject = { userId: "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00", sessionId: "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f01", roles: ["user"] };
 
@@ -9,7 +17,7 @@ describe.each([
 ])("access tokens %s", (_label, verifiedTokenCacheSize) => {
   async function tokens() {
     const keys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
-    return createAccessTokens({ keys, issuer: "iss", audience: "aud", ttlSeconds: 900, clockToleranceSeconds: 5, verifiedTokenCacheSize });
+    return createAccessTokens({ keys, issuer: "iss", audience: "aud", clientId: "client", ttlSeconds: 900, clockToleranceSeconds: 5, verifiedTokenCacheSize });
   }
 
   it("verifies its own tokens again and again, and refuses them once expired (beyond the tolerance)", async () => {
@@ -39,12 +47,60 @@ describe("HS256 access tokens", () => {
   it("sign with a kid derived from the secret, never the secret itself", async () => {
     const secret = "a-very-long-secret-of-at-least-32-bytes!";
     const keys = await createHmacSigningKeys(secret);
-    const accessTokens = createAccessTokens({ keys, issuer: "iss", audience: "aud", ttlSeconds: 60, clockToleranceSeconds: 0 });
+    const accessTokens = createAccessTokens({ keys, issuer: "iss", audience: "aud", clientId: "client", ttlSeconds: 60, clockToleranceSeconds: 0 });
     const token = await accessTokens.sign(subject, new Date());
     const header = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString());
     expect(header).toEqual({ alg: "HS256", kid: keys.signing.kid, typ: "at+jwt" });
     expect(token).not.toContain(Buffer.from(secret).toString("base64url").slice(0, 12));
     expect(accessTokens.jwks()).toEqual({ keys: [] });
     expect(await accessTokens.verify(token, new Date())).not.toBeNull();
+  });
+});
+
+describe("JWT_PRIVATE_KEYS with RSA, EC and OKP keys", () => {
+  /** A private JWK as a deployer would paste it into JWT_PRIVATE_KEYS, read through the config path. */
+  async function configuredKeys(specs: Array<{ alg: "RS256" | "PS256" | "ES256" | "EdDSA"; kid: string; writeAlg: boolean }>) {
+    const jwks = [];
+    for (const { alg, kid, writeAlg } of specs) {
+      const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === "EdDSA" && { crv: "Ed25519" }) });
+      jwks.push({ ...(await exportJWK(privateKey)), kid, ...(writeAlg && { alg }) });
+    }
+    const config = loadConfig({ JWT_PRIVATE_KEYS: JSON.stringify(jwks) });
+    if (config.jwt.signing.kind !== "asymmetric") throw new Error("expected asymmetric keys");
+    return createAsymmetricSigningKeys(config.jwt.signing.privateJwks as PrivateSigningJwk[]);
+  }
+
+  it.each([
+    ["RS256", false],
+    ["PS256", true],
+    ["ES256", false],
+    ["EdDSA", false],
+  ] as const)("signs %s tokens with client_id that a JWKS verifier accepts", async (alg, writeAlg) => {
+    const keys = await configuredKeys([{ alg, kid: "k1", writeAlg }]);
+    const accessTokens = createAccessTokens({ keys, issuer: "https://auth.example.com", audience: "aud", clientId: "first-party", ttlSeconds: 900, clockToleranceSeconds: 5 });
+    const now = new Date();
+    const token = await accessTokens.sign(subject, now);
+    expect(decodeProtectedHeader(token)).toEqual({ alg, kid: "k1", typ: "at+jwt" });
+    expect(decodeJwt(token)).toMatchObject({ client_id: "first-party", iss: "https://auth.example.com", aud: "aud", sub: subject.userId });
+    expect(await accessTokens.verify(token, now)).toMatchObject({ sub: subject.userId });
+    // The published JWKS holds only public members, and verifies the token elsewhere.
+    const { keys: published } = accessTokens.jwks();
+    for (const member of ["d", "p", "q", "dp", "dq", "qi"]) expect(published[0]).not.toHaveProperty(member);
+    expect(published[0]).toMatchObject({ kid: "k1", alg, use: "sig" });
+    await expect(jwtVerify(token, createLocalJWKSet({ keys: published }), { algorithms: [alg] })).resolves.toBeTruthy();
+  });
+
+  it("verifies each key only with its own algorithm: an RS256 key's token relabelled PS256 is refused", async () => {
+    const keys = await configuredKeys([
+      { alg: "PS256", kid: "new", writeAlg: true },
+      { alg: "RS256", kid: "old", writeAlg: false },
+    ]);
+    const accessTokens = createAccessTokens({ keys, issuer: "iss", audience: "aud", clientId: "c", ttlSeconds: 900, clockToleranceSeconds: 5 });
+    const now = new Date();
+    const token = await accessTokens.sign(subject, now);
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: "PS256", kid: "new" });
+    const [, payload, signature] = token.split(".");
+    const relabelled = `${Buffer.from(JSON.stringify({ alg: "PS256", kid: "old", typ: "at+jwt" })).toString("base64url")}.${payload}.${signature}`;
+    expect(await accessTokens.verify(relabelled, now)).toBeNull();
   });
 });

@@ -44,6 +44,8 @@ export const jwks: AppRouteHandler<typeof JwksRoute> = (c) => {
         ...(key.crv !== undefined && { crv: key.crv }),
         ...(key.x !== undefined && { x: key.x }),
         ...(key.y !== undefined && { y: key.y }),
+        ...(key.n !== undefined && { n: key.n }),
+        ...(key.e !== undefined && { e: key.e }),
       })),
     },
     200,

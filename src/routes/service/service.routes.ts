@@ -20,6 +20,8 @@ const JwkSchema = z
     crv: z.string().optional(),
     x: z.string().optional(),
     y: z.string().optional(),
+    n: z.string().optional().openapi({ description: "RSA modulus (RSA keys)" }),
+    e: z.string().optional().openapi({ description: "RSA public exponent (RSA keys)" }),
   })
   .openapi("PublicJwk");
 
