@@ -63,4 +63,14 @@ describe("errors keep the headers prepared before them", () => {
     expect(response.headers.get("ratelimit-policy")).toContain('"login";q=50;w=600');
     expect(response.headers.get("ratelimit")).toMatch(/"login";r=\d+;t=\d+/);
   });
+
+  it("every 401 carries a WWW-Authenticate challenge: a failed login, a bad refresh token, a bad access token", async () => {
+    const login = await client.request("POST", "/login", { json: { email: uniqueEmail("nobody"), password: PASSWORD } });
+    const refresh = await client.request("POST", "/refresh", { json: { refresh_token: "not-a-refresh-token-at-all-0123456789abcdef" } });
+    const me = await client.request("GET", "/me", { token: "not.a.token" });
+    expect([login.status, refresh.status, me.status]).toEqual([401, 401, 401]);
+    expect(login.headers.get("www-authenticate")).toBe('Bearer realm="auth-service"');
+    expect(refresh.headers.get("www-authenticate")).toBe('Bearer realm="auth-service"');
+    expect(me.headers.get("www-authenticate")).toBe('Bearer realm="auth-service", error="invalid_token"');
+  });
 });
