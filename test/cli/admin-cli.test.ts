@@ -59,7 +59,9 @@ async function adminToken(app: ReturnType<typeof createApp>, database: DatabaseH
 
 const listUsers = (app: ReturnType<typeof createApp>, token: string) => app.request("/admin/users", { headers: { authorization: `Bearer ${token}` } });
 
-describe("npm run admin -- grant|revoke <email> [role]", () => {
+// Each case starts the built CLI several times, and each start opens an embedded PGlite and runs
+// its migrations: seconds apiece on a loaded 2-core machine, so a test may take more than 30 s.
+describe("npm run admin -- grant|revoke <email> [role]", { timeout: 120_000 }, () => {
   const dataDirs: string[] = [];
   afterAll(async () => {
     for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
