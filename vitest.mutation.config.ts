@@ -7,9 +7,13 @@ import base from "./vitest.config.js";
  * lives in Stryker's sandbox src/, which those processes never load, so they could neither kill
  * nor be trusted to see one, and a build per run costs a minute on two cores.
  */
+/** scripts/mutation.mjs names the test files that exercise the module under mutation. */
+const only = process.env.MUTATION_TEST_FILES?.split(",").filter(Boolean);
+
 export default defineConfig({
   test: {
     ...base.test,
+    ...(only && { include: only }),
     globalSetup: [],
     exclude: [
       ...configDefaults.exclude,
