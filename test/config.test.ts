@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
 import { exportJWK, generateKeyPair } from "jose";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { generateSigningJwk } from "../src/tokens/jwt.js";
 
 const SECRET = "s".repeat(32);
 const ISSUER = "https://auth.example.com";
@@ -136,6 +137,17 @@ describe("loadConfig", () => {
     ])("refuses %j (%s), naming JWT_ISSUER", (env, _case) => {
       expect(configError(env as Record<string, string>).variable).toBe("JWT_ISSUER");
     });
+  });
+
+  it("refuses JWT_SECRET and JWT_PRIVATE_KEYS together, even when each is valid on its own", async () => {
+    const keys = JSON.stringify([await generateSigningJwk()]);
+    // each alone passes every check, so only the "not both" rule can refuse the pair
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET }).jwt.signing.kind).toBe("hmac");
+    expect(loadConfig({ NODE_ENV: "production", JWT_PRIVATE_KEYS: keys }).jwt.signing.kind).toBe("asymmetric");
+    for (const NODE_ENV of ["production", "development"]) {
+      const error = configError({ NODE_ENV, JWT_SECRET: SECRET, JWT_PRIVATE_KEYS: keys });
+      expect(["JWT_SECRET", "JWT_PRIVATE_KEYS"]).toContain(error.variable);
+    }
   });
 
   it("treats empty variables as unset and splits CORS_ORIGINS", () => {

@@ -1,5 +1,6 @@
 import {
   calculateJwkThumbprint,
+  decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -7,7 +8,7 @@ import {
   SignJWT,
   type CryptoKey,
   type JWK,
-  type JWTHeaderParameters,
+  type ProtectedHeaderParameters,
 } from "jose";
 import { LRUCache } from "lru-cache";
 import type { Config, SigningConfig } from "../config.js";
@@ -186,7 +187,6 @@ const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
   const { keys, issuer, audience, clientId, ttlSeconds, clockToleranceSeconds } = options;
-  const algorithms = [...new Set([...keys.verification.values()].map((key) => key.alg))];
   const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
   // Only tokens that passed full verification go in, keyed by the whole compact token, so a cached
   // entry can only ever be returned for exactly the bytes that were verified.
@@ -201,12 +201,13 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
     return claims.exp > seconds - clockToleranceSeconds && claims.iat <= seconds + clockToleranceSeconds;
   }
 
-  async function resolveKey(header: JWTHeaderParameters): Promise<CryptoKey> {
-    if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new Error("forbidden header parameter");
-    const key = header.kid === undefined ? undefined : keys.verification.get(header.kid);
-    // The algorithm is pinned per key, so a token can never pick how its own signature is checked.
-    if (!key || key.alg !== header.alg) throw new Error("unknown key");
-    return key.key;
+  /**
+   * The key a token's header names, or undefined. Header parameters that point at keys elsewhere
+   * are refused outright; the algorithm is not trusted here: verify() pins it to the key's own.
+   */
+  function keyFor(header: ProtectedHeaderParameters): VerificationKey | undefined {
+    if (FORBIDDEN_HEADERS.some((name) => name in header)) return undefined;
+    return header.kid === undefined ? undefined : keys.verification.get(header.kid);
   }
 
   return {
@@ -228,8 +229,13 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
       const cached = verified?.get(token);
       if (cached) return withinLifetime(cached, now) ? cached : null;
       try {
-        const { payload } = await jwtVerify(token, resolveKey, {
-          algorithms,
+        const key = keyFor(decodeProtectedHeader(token));
+        if (!key) return null;
+        // The one algorithm pin: each key verifies only its own algorithm, so a token can never pick
+        // how its signature is checked (not even a sibling name of the same key type, such as
+        // RFC 9864's "Ed25519" for an EdDSA key, nor another key's algorithm).
+        const { payload } = await jwtVerify(token, key.key, {
+          algorithms: [key.alg],
           issuer,
           audience,
           typ: ACCESS_TOKEN_TYP,

@@ -5,19 +5,29 @@ import { users } from "../../src/db/schema.js";
 import { createTestApp, FAST_ARGON2_PARAMS, inProcessClient, type TestApp } from "../helpers/test-app.js";
 import { PASSWORD } from "../helpers/flows.js";
 
-/** Counts calls through to a real hasher: how much Argon2 work each request costs. */
+/**
+ * Counts calls through to a real hasher, and keeps what it was given to verify and what it made:
+ * how much Argon2 work each request costs, and against which hash.
+ */
 function countingHasher(inner: PasswordHasher) {
   const counts = { hash: 0, verify: 0 };
+  const made = new Set<string>();
+  const verified: unknown[] = [];
   const hasher: PasswordHasher = {
-    hash: (password) => (counts.hash++, inner.hash(password)),
-    verify: (hash, password) => (counts.verify++, inner.verify(hash, password)),
+    hash: async (password) => {
+      counts.hash++;
+      const hash = await inner.hash(password);
+      made.add(hash);
+      return hash;
+    },
+    verify: (hash, password) => (counts.verify++, verified.push(hash), inner.verify(hash, password)),
     close: () => inner.close(),
   };
-  return { hasher, counts };
+  return { hasher, counts, made, verified };
 }
 
 describe("password handling at login (embedded PGlite)", () => {
-  const { hasher, counts } = countingHasher(createArgon2idHasher(OWASP_ARGON2ID_PARAMS));
+  const { hasher, counts, made, verified } = countingHasher(createArgon2idHasher(OWASP_ARGON2ID_PARAMS));
   let testApp: TestApp;
   beforeAll(async () => {
     testApp = await createTestApp({ hasher });
@@ -44,6 +54,22 @@ describe("password handling at login (embedded PGlite)", () => {
     expect(counts).toEqual({ hash: 0, verify: 1 });
     expect((await post("/login", { email: "known@example.com", password: "wrong password" })).status).toBe(401);
     expect(counts).toEqual({ hash: 0, verify: 2 });
+  });
+
+  it("verifies an unknown email against a real Argon2id hash at the configured cost, made by the hasher itself", async () => {
+    verified.length = 0;
+    expect((await post("/login", { email: "nobody@example.com", password: PASSWORD })).status).toBe(401);
+    expect(verified).toHaveLength(1);
+    const dummy = verified[0];
+    // A PHC string of the real parameters, not an empty, malformed or cheap one that returns at once...
+    expect(typeof dummy).toBe("string");
+    expect(parseArgon2idPhc(dummy as string)).toMatchObject({ memorySize: 19456, iterations: 2, parallelism: 1 });
+    // ...made by this hasher (so it is a real hash of real work, not a constant), and reused next time.
+    expect(made.has(dummy as string)).toBe(true);
+    expect((await post("/login", { email: "nobody-else@example.com", password: PASSWORD })).status).toBe(401);
+    expect(verified[1]).toBe(dummy);
+    // A real hash whose password no one knows: it never matches the password presented.
+    expect((await hasher.verify(dummy as string, PASSWORD)).valid).toBe(false);
   });
 
   it("upgrades a hash made with weaker parameters at the next successful login", async () => {

@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAccessTokens, createAsymmetricSigningKeys, generateSigningJwk } from "../../src/tokens/jwt.js";
 import { users } from "../../src/db/schema.js";
 import { eq } from "drizzle-orm";
@@ -30,6 +30,11 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
     const others: HttpContractContext[] = [];
     beforeAll(async () => {
       ctx = await setup();
+    });
+    // The apps are shared by the tests, their clocks are not: each test starts at the same instant,
+    // whatever an earlier one moved (sessions made later in the run are then simply newer).
+    beforeEach(() => {
+      for (const context of [ctx, ...others]) context?.testApp.clock.reset();
     });
     afterAll(async () => {
       for (const context of [ctx, ...others]) {
@@ -281,9 +286,27 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
         await expectRejected(plain);
       });
 
-      it("rejects a refresh token presented as an access token", async () => {
-        const { tokens } = await signedIn();
+      it("rejects a refresh token presented as an access token, and a JWT of our key meant for another use", async () => {
+        const { user, tokens } = await signedIn();
         await expectRejected(tokens.refresh_token);
+        // Signed with our key, naming a live session of a live user, every claim of an access
+        // token present: only its type (a refresh-token JWT) or its audience tells it apart.
+        const key = ctx.testApp.signingKeys.signing;
+        const { issuer, audience } = ctx.testApp.config.jwt;
+        const sid = decodeJwt(tokens.access_token).sid;
+        const jwt = (typ: string, aud: string) =>
+          new SignJWT({ sid, roles: ["user"] })
+            .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
+            .setIssuer(issuer)
+            .setAudience(aud)
+            .setSubject(user.id)
+            .setIssuedAt(Math.floor(ctx.testApp.clock().getTime() / 1000))
+            .setExpirationTime(Math.floor(ctx.testApp.clock().getTime() / 1000) + 300)
+            .setJti(crypto.randomUUID())
+            .sign(key.key);
+        expect((await request("GET", "/me", { token: await jwt("at+jwt", audience) })).status).toBe(200);
+        await expectRejected(await jwt("rt+jwt", audience));
+        await expectRejected(await jwt("at+jwt", `${issuer}/refresh`));
       });
 
       it("rejects the token of a user deleted since it was issued", async () => {
@@ -383,12 +406,15 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
           expect(response.status).toBe(200);
           tokens = response.body;
         }
-        // Idle expiry never reaches past the absolute one.
-        expect(tokens.refresh_expires_in).toBeLessThanOrEqual(3 * 3600 - 110 * 60);
+        // 110 minutes in: the idle expiry (one hour ahead) comes before the absolute one (70 minutes).
+        expect(tokens.refresh_expires_in).toBe(3600);
         other.testApp.clock.advance(55 * 60);
-        expect((await other.client.request("POST", "/refresh", { json: { refresh_token: tokens.refresh_token } })).status).toBe(200);
+        const last = await other.client.request("POST", "/refresh", { json: { refresh_token: tokens.refresh_token } });
+        expect(last.status).toBe(200);
+        // 165 minutes in: the idle expiry would be an hour ahead, but the absolute one is 15 minutes away.
+        expect(last.body.refresh_expires_in).toBe(15 * 60);
         other.testApp.clock.advance(20 * 60);
-        const late = await other.client.request("POST", "/refresh", { json: { refresh_token: tokens.refresh_token } });
+        const late = await other.client.request("POST", "/refresh", { json: { refresh_token: last.body.refresh_token } });
         expectProblem(late, 401, "INVALID_REFRESH_TOKEN");
       });
 

@@ -81,7 +81,7 @@ describe("mail limits", () => {
 describe("without SMTP_URL", () => {
   it("in production: starts, says so in the log, and the mail routes answer 503 MAIL_NOT_CONFIGURED", async () => {
     const capture = createCapturingLogger("info");
-    const testApp = await createTestApp({ env: { NODE_ENV: "production", JWT_SECRET: "x".repeat(40) }, logger: capture.logger });
+    const testApp = await createTestApp({ env: { NODE_ENV: "production", JWT_ISSUER: "https://auth.example.com", JWT_SECRET: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))) }, logger: capture.logger });
     try {
       const client = inProcessClient(testApp.app);
       const answer = await client.request("POST", "/password/forgot", { json: { email: uniqueEmail() } });

@@ -23,6 +23,8 @@ export const FAST_ARGON2_PARAMS = { memorySize: 1024, iterations: 1, parallelism
 export interface TestClock {
   (): Date;
   advance(seconds: number): void;
+  /** Back to the instant the clock was made at: suites sharing an app call it before each test. */
+  reset(): void;
 }
 
 export function createTestClock(start = Date.now()): TestClock {
@@ -30,6 +32,9 @@ export function createTestClock(start = Date.now()): TestClock {
   const clock = (() => new Date(now)) as TestClock;
   clock.advance = (seconds) => {
     now += seconds * 1000;
+  };
+  clock.reset = () => {
+    now = start;
   };
   return clock;
 }

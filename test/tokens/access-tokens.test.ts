@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from "jose";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import {
@@ -6,7 +6,9 @@ import {
   createAsymmetricSigningKeys,
   createHmacSigningKeys,
   generateSigningJwk,
+  type AccessTokens,
   type PrivateSigningJwk,
+  type SigningKeys,
 } from "../../src/tokens/jwt.js";
 
 const subject = { userId: "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00", sessionId: "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f01", roles: ["user"] };
@@ -102,5 +104,73 @@ describe("JWT_PRIVATE_KEYS with RSA, EC and OKP keys", () => {
     const [, payload, signature] = token.split(".");
     const relabelled = `${Buffer.from(JSON.stringify({ alg: "PS256", kid: "old", typ: "at+jwt" })).toString("base64url")}.${payload}.${signature}`;
     expect(await accessTokens.verify(relabelled, now)).toBeNull();
+  });
+});
+
+/**
+ * The algorithm a token names is never what decides how it is checked: each key verifies only its
+ * own algorithm. Every forged token below is signed with a key that jose would accept for the named
+ * algorithm, so only that pin refuses it (jose's own key-type check would not).
+ */
+describe("algorithm pinning: a token signed with another algorithm of a compatible key is refused", () => {
+  const now = new Date("2026-11-28T12:00:00Z");
+  const tokensOver = (keys: SigningKeys): AccessTokens =>
+    createAccessTokens({ keys, issuer: "iss", audience: "aud", clientId: "c", ttlSeconds: 900, clockToleranceSeconds: 0, verifiedTokenCacheSize: 0 });
+  /** Our claims and header, but the algorithm, key and kid the attacker chooses. */
+  const forge = (alg: string, kid: string, key: CryptoKey | Uint8Array) =>
+    new SignJWT({ sid: subject.sessionId, roles: subject.roles })
+      .setProtectedHeader({ alg, kid, typ: "at+jwt" })
+      .setIssuer("iss")
+      .setAudience("aud")
+      .setSubject(subject.userId)
+      .setIssuedAt(now)
+      .setExpirationTime(new Date(now.getTime() + 600_000))
+      .setJti(crypto.randomUUID())
+      .sign(key);
+
+  it('refuses RFC 9864\'s "Ed25519" for an EdDSA key, signed with that very private key', async () => {
+    const jwk = await generateSigningJwk();
+    const keys = await createAsymmetricSigningKeys([jwk]);
+    const accessTokens = tokensOver(keys);
+    expect(await accessTokens.verify(await forge("EdDSA", jwk.kid, keys.signing.key), now)).not.toBeNull();
+    expect(await accessTokens.verify(await forge("Ed25519", jwk.kid, keys.signing.key), now)).toBeNull();
+  });
+
+  it("refuses ES384 (a P-384 key) under the kid of our ES256 key, and EdDSA under it from a configured Ed25519 key", async () => {
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const p256 = { ...(await exportJWK(privateKey)), kid: "p256" } as PrivateSigningJwk;
+    const ed = { ...(await generateSigningJwk()), kid: "ed" };
+    const keys = await createAsymmetricSigningKeys([p256, ed]);
+    const accessTokens = tokensOver(keys);
+    expect(await accessTokens.verify(await forge("ES256", "p256", keys.signing.key), now)).not.toBeNull();
+    const p384 = await generateKeyPair("ES384");
+    expect(await accessTokens.verify(await forge("ES384", "p256", p384.privateKey), now)).toBeNull();
+    // Both algorithms are configured, but each only for its own key.
+    const edOnly = await createAsymmetricSigningKeys([ed]);
+    expect(await accessTokens.verify(await forge("EdDSA", "p256", edOnly.signing.key), now)).toBeNull();
+    expect(await accessTokens.verify(await forge("EdDSA", "ed", edOnly.signing.key), now)).not.toBeNull();
+  });
+
+  it("refuses HS256 keyed with the public key (algorithm confusion), in every encoding of it", async () => {
+    const jwk = await generateSigningJwk();
+    const keys = await createAsymmetricSigningKeys([jwk]);
+    const accessTokens = tokensOver(keys);
+    const publicJwk = keys.publicJwks[0]!;
+    for (const secret of [
+      new TextEncoder().encode(JSON.stringify(publicJwk)),
+      Buffer.from(jwk.x as string, "base64url"),
+      new TextEncoder().encode(jwk.x as string),
+    ]) {
+      expect(await accessTokens.verify(await forge("HS256", jwk.kid, new Uint8Array(secret)), now)).toBeNull();
+    }
+  });
+
+  it("refuses HS384 and HS512 made with our HS256 secret", async () => {
+    const secret = "a-very-long-secret-of-at-least-32-bytes!";
+    const keys = await createHmacSigningKeys(secret);
+    const accessTokens = tokensOver(keys);
+    const raw = new TextEncoder().encode(secret);
+    expect(await accessTokens.verify(await forge("HS256", keys.signing.kid, raw), now)).not.toBeNull();
+    for (const alg of ["HS384", "HS512"]) expect(await accessTokens.verify(await forge(alg, keys.signing.kid, raw), now)).toBeNull();
   });
 });
