@@ -140,12 +140,13 @@ describe("loadConfig", () => {
   });
 
   it("refuses JWT_SECRET and JWT_PRIVATE_KEYS together, even when each is valid on its own", async () => {
+    const ISSUER = "https://auth.example.com";
     const keys = JSON.stringify([await generateSigningJwk()]);
     // each alone passes every check, so only the "not both" rule can refuse the pair
-    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET }).jwt.signing.kind).toBe("hmac");
-    expect(loadConfig({ NODE_ENV: "production", JWT_PRIVATE_KEYS: keys }).jwt.signing.kind).toBe("asymmetric");
+    expect(loadConfig({ NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_SECRET: SECRET }).jwt.signing.kind).toBe("hmac");
+    expect(loadConfig({ NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_PRIVATE_KEYS: keys }).jwt.signing.kind).toBe("asymmetric");
     for (const NODE_ENV of ["production", "development"]) {
-      const error = configError({ NODE_ENV, JWT_SECRET: SECRET, JWT_PRIVATE_KEYS: keys });
+      const error = configError({ NODE_ENV, JWT_ISSUER: ISSUER, JWT_SECRET: SECRET, JWT_PRIVATE_KEYS: keys });
       expect(["JWT_SECRET", "JWT_PRIVATE_KEYS"]).toContain(error.variable);
     }
   });
