@@ -82,16 +82,14 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
     await oneTimeTokens.pruneBefore(now);
   };
 
+  const sqlAlways = { users, events, oneTimeTokens, readinessChecks };
   if (config.redis && redis) {
     const prefix = config.redis.keyPrefix;
     const sessions = createRedisSessionStore({ client: redis, keyPrefix: prefix });
     readinessChecks.push({ name: "redis", check: () => sessions.ping() });
     return {
-      users,
-      events,
-      oneTimeTokens,
+      ...sqlAlways,
       sessions,
-      readinessChecks,
       rateLimitStore: (limit) => createRedisRateLimitStore({ client: redis, keyPrefix: `${prefix}rate-limit:${limit}:` }),
       loginThrottleStore: createRedisLoginThrottleStore({ client: redis, keyPrefix: `${prefix}login-throttle:` }),
       prune: async (now) => void (await pruneEvents(now)),
@@ -99,11 +97,8 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
   }
   const sessions = createSqlSessionStore({ db: database.db });
   return {
-    users,
-    events,
-    oneTimeTokens,
+    ...sqlAlways,
     sessions,
-    readinessChecks,
     prune: async (now) => void (await Promise.all([sessions.pruneExpired(now), pruneEvents(now)])),
   };
 }

@@ -53,15 +53,6 @@ export function problemResponses(...codes: ProblemCode[]) {
 
 /** Problems every JSON-body route can answer with before the handler runs. */
 export const BODY_PROBLEMS: ProblemCode[] = ["VALIDATION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"];
-/** Problems of a route that sets a new password (src/password/policy.ts names the rule). */
-export const NEW_PASSWORD_PROBLEMS: ProblemCode[] = [
-  "PASSWORD_TOO_SHORT",
-  "PASSWORD_TOO_LONG",
-  "PASSWORD_MALFORMED",
-  "PASSWORD_MOSTLY_INVISIBLE",
-  "PASSWORD_TOO_REPETITIVE",
-  "PASSWORD_TOO_COMMON",
-];
 /** Problems any route touching storage can answer with. */
 export const DEPENDENCY_PROBLEMS: ProblemCode[] = ["SERVICE_UNAVAILABLE"];
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, NEW_PASSWORD_PROBLEMS, problemResponses } from "../../http/openapi.js";
+import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../http/openapi.js";
 import { requireAuth } from "../../auth/require-auth.js";
 import { requireUserRateLimit } from "../../rate-limit/middleware.js";
 import { UserSchema } from "../auth/auth.schemas.js";
@@ -12,6 +12,7 @@ import {
   SessionSchema,
   UpdateProfileBodySchema,
 } from "./account.schemas.js";
+import { PASSWORD_RULES } from "../../password/policy.js";
 
 export const listSessions = createRoute({
   security: BEARER_SECURITY,
@@ -71,7 +72,7 @@ export const changePassword = createRoute({
   request: { body: jsonBody(ChangePasswordBodySchema) },
   responses: {
     204: { description: "Changed" },
-    ...problemResponses(...BODY_PROBLEMS, ...NEW_PASSWORD_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 

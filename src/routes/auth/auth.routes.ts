@@ -5,7 +5,6 @@ import {
   DEPENDENCY_PROBLEMS,
   jsonBody,
   jsonContent,
-  NEW_PASSWORD_PROBLEMS,
   problemResponses,
 } from "../../http/openapi.js";
 import { requireAuth } from "../../auth/require-auth.js";
@@ -17,6 +16,7 @@ import {
   TokenPairSchema,
   UserSchema,
 } from "./auth.schemas.js";
+import { PASSWORD_RULES } from "../../password/policy.js";
 
 const tags = ["Auth"];
 /** RFC 6749 §5.1: responses carrying tokens must not be cached anywhere. */
@@ -33,7 +33,7 @@ export const register = createRoute({
   request: { body: jsonBody(RegisterBodySchema) },
   responses: {
     201: jsonContent(UserSchema, "The new user"),
-    ...problemResponses(...BODY_PROBLEMS, ...NEW_PASSWORD_PROBLEMS, "MALFORMED_JSON", "EMAIL_TAKEN", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "MALFORMED_JSON", "EMAIL_TAKEN", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 

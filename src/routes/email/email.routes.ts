@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../../auth/require-auth.js";
 import { requireUserRateLimit } from "../../rate-limit/middleware.js";
-import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, NEW_PASSWORD_PROBLEMS, problemResponses } from "../../http/openapi.js";
+import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../http/openapi.js";
 import { UserSchema } from "../auth/auth.schemas.js";
 import { ChangeEmailBodySchema, ForgotPasswordBodySchema, ResetPasswordBodySchema, VerifyEmailBodySchema } from "./email.schemas.js";
+import { PASSWORD_RULES } from "../../password/policy.js";
 
 const tags = ["Email"];
 
@@ -60,7 +61,7 @@ export const resetPassword = createRoute({
   request: { body: jsonBody(ResetPasswordBodySchema) },
   responses: {
     204: { description: "The password is set" },
-    ...problemResponses(...BODY_PROBLEMS, ...NEW_PASSWORD_PROBLEMS, "MALFORMED_JSON", "INVALID_ONE_TIME_TOKEN", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "MALFORMED_JSON", "INVALID_ONE_TIME_TOKEN", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 
