@@ -13,6 +13,7 @@ import { logError } from "./lib/loggable-error.js";
 import { createLoginThrottle, withLoginThrottle } from "./login-throttle/with-login-throttle.js";
 import { bearerChallenge, ProblemError, renderProblem, serviceUnavailable, type ProblemCode } from "./http/problem.js";
 import { validationHook } from "./http/validation.js";
+import { noStoreByDefault } from "./http/cache-control.js";
 import { createAuthRateLimits, createUserRateLimits } from "./rate-limit/middleware.js";
 import { createObservability } from "./observability/instrument.js";
 import { createAccountRouter } from "./routes/account/account.index.js";
@@ -160,6 +161,8 @@ export function createApp(appDeps: AppDeps) {
     await next();
   });
   app.use(secureHeaders({ crossOriginResourcePolicy: "same-origin" }));
+  // Personal data and tokens are never cached; the few public documents opt out (src/http/cache-control.ts).
+  app.use(noStoreByDefault());
   app.use(async function logRequest(c, next) {
     const started = performance.now();
     await next();

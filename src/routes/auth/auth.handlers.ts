@@ -1,13 +1,7 @@
-import type { Context } from "hono";
 import type { AppRouteHandler } from "../create-router.js";
 import { clientInfo } from "../client-info.js";
 import type { LoginRoute, LogoutRoute, MeRoute, RefreshRoute, RegisterRoute } from "./auth.routes.js";
 import { toTokenPairBody, toUserBody } from "./auth.schemas.js";
-
-function noStore(c: Context): void {
-  c.header("cache-control", "no-store");
-  c.header("pragma", "no-cache");
-}
 
 export const register: AppRouteHandler<RegisterRoute> = async (c) => {
   const { email, password, name } = c.req.valid("json");
@@ -18,7 +12,6 @@ export const register: AppRouteHandler<RegisterRoute> = async (c) => {
 export const login: AppRouteHandler<LoginRoute> = async (c) => {
   const { email, password } = c.req.valid("json");
   const pair = await c.var.services.auth.login({ email, password, ...clientInfo(c) });
-  noStore(c);
   return c.json(toTokenPairBody(pair), 200);
 };
 
@@ -30,7 +23,6 @@ export const me: AppRouteHandler<MeRoute> = async (c) => {
 export const refresh: AppRouteHandler<RefreshRoute> = async (c) => {
   const { refresh_token } = c.req.valid("json");
   const pair = await c.var.services.auth.refresh({ refreshToken: refresh_token, ...clientInfo(c) });
-  noStore(c);
   return c.json(toTokenPairBody(pair), 200);
 };
 

@@ -25,7 +25,6 @@ export const readyz: AppRouteHandler<typeof ReadyzRoute> = async (c) => {
     }),
   );
   const ready = results.every(([, status]) => status === "ok");
-  c.header("cache-control", "no-store");
   const body = { status: ready ? ("ok" as const) : ("unavailable" as const), checks: Object.fromEntries(results) };
   return ready ? c.json(body, 200) : c.json(body, 503);
 };
