@@ -504,6 +504,52 @@ function resolveIssuer(parsed: ParsedEnv, fail: Fail, required: boolean): string
   return text.replace(/\/+$/, "");
 }
 
+/**
+ * Words that the placeholders shipped in this repository (.env.example, deploy/secret.example.yaml,
+ * .ci/run) and their like contain: a secret copied from an example is public, whatever its length.
+ */
+const PLACEHOLDER_MARKERS = ["change-me", "changeme", "replace-with", "placeholder", "example", "your-secret", "secret-of"];
+
+/**
+ * An estimate of a secret's entropy: its length times the Shannon entropy of its own characters.
+ * It over-estimates structured secrets (a sentence) but gives 0 to 32 x "a" or 40 spaces and
+ * ~1 bit a character to "abab...", and a random base64 or hex secret of 32 characters or more
+ * scores well above the bar. 96 bits keeps `openssl rand -hex 16` (128 real bits, ~118 estimated)
+ * acceptable while refusing keyboard runs and repeated words.
+ */
+const MIN_SECRET_ENTROPY_BITS = 96;
+
+function estimatedEntropyBits(secret: string): number {
+  const characters = [...secret];
+  const counts = new Map<string, number>();
+  for (const character of characters) counts.set(character, (counts.get(character) ?? 0) + 1);
+  let perCharacter = 0;
+  for (const count of counts.values()) {
+    const p = count / characters.length;
+    perCharacter -= p * Math.log2(p);
+  }
+  return perCharacter * characters.length;
+}
+
+/** A short unit said again and again ("password" x 5): its characters vary, its content does not. */
+function isRepetition(secret: string): boolean {
+  const characters = [...secret];
+  for (let period = 1; period <= characters.length / 2; period++) {
+    if (characters.every((character, i) => character === characters[i % period])) return true;
+  }
+  return false;
+}
+
+/** Why production must refuse this HS256 secret, or null. */
+function secretWeakness(secret: string): string | null {
+  const lower = secret.toLowerCase();
+  if (PLACEHOLDER_MARKERS.some((marker) => lower.includes(marker))) return "is a placeholder from an example, not a secret";
+  if (estimatedEntropyBits(secret) < MIN_SECRET_ENTROPY_BITS || isRepetition(secret)) {
+    return "has too little entropy (repeated or too few distinct characters)";
+  }
+  return null;
+}
+
 type Signing =
   | { kind: "hmac"; secret: string }
   | { kind: "asymmetric"; privateJwks: NonNullable<ParsedEnv["JWT_PRIVATE_KEYS"]> }
@@ -518,6 +564,10 @@ function resolveSigning(parsed: ParsedEnv, fail: Fail): Signing {
     // HS256 keys shorter than the hash output make brute force of the key practical (RFC 7518 §3.2).
     if (new TextEncoder().encode(parsed.JWT_SECRET).length < MIN_SECRET_BYTES) {
       return fail("JWT_SECRET", `must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    if (parsed.NODE_ENV === "production") {
+      const weakness = secretWeakness(parsed.JWT_SECRET);
+      if (weakness) return fail("JWT_SECRET", `${weakness}; make one with \`openssl rand -base64 32\``);
     }
     return { kind: "hmac", secret: parsed.JWT_SECRET };
   }

@@ -4,7 +4,8 @@ import { exportJWK, generateKeyPair } from "jose";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { generateSigningJwk } from "../src/tokens/jwt.js";
 
-const SECRET = "s".repeat(32);
+/** A secret as `openssl rand -base64 32` makes one (fixed, so the tests are repeatable). */
+const SECRET = "q3Zt9mR1vX7bK2pL8wN4cY6hJ0sD5fG+aE/uT1iOk2M=";
 const ISSUER = "https://auth.example.com";
 
 function configError(env: Record<string, string>): ConfigError {
@@ -155,5 +156,47 @@ describe("loadConfig", () => {
     const config = loadConfig({ DATABASE_URL: "", CORS_ORIGINS: "https://a.example, https://b.example" });
     expect(config.database.url).toBeUndefined();
     expect(config.http.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+  });
+});
+
+describe("production refuses known and degenerate HS256 secrets", () => {
+  const ISSUER = "https://auth.example.com";
+  /** Every JWT_SECRET value written in the repository's examples and scripts. */
+  async function shippedPlaceholders(): Promise<string[]> {
+    const { readFile } = await import("node:fs/promises");
+    const found: string[] = [];
+    for (const file of [".env.example", "deploy/secret.example.yaml", ".ci/run", "README.md", "docker-compose.yml"]) {
+      const text = await readFile(new URL(`../${file}`, import.meta.url), "utf8");
+      for (const match of text.matchAll(/JWT_SECRET["']?\s*[:=]\s*["']?([^"'\s$][^"'\s]*)/g)) found.push(match[1]!);
+    }
+    return found.filter((value) => value.length >= 32);
+  }
+
+  it("refuses every placeholder the repository ships, naming JWT_SECRET and how to make one", async () => {
+    const placeholders = await shippedPlaceholders();
+    expect(placeholders.length).toBeGreaterThanOrEqual(3);
+    for (const secret of placeholders) {
+      const error = configError({ NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_SECRET: secret });
+      expect(error.variable, secret).toBe("JWT_SECRET");
+      expect(error.message).toContain("openssl rand -base64 32");
+    }
+  });
+
+  it.each([
+    ["32 x a", "a".repeat(32)],
+    ["40 spaces", " ".repeat(40)],
+    ["a repeated pair", "ab".repeat(24)],
+    ["a repeated word", "password".repeat(5)],
+  ])("refuses %s", (_case, secret) => {
+    expect(configError({ NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_SECRET: secret }).variable).toBe("JWT_SECRET");
+  });
+
+  it("accepts random secrets of 32 bytes in base64 and 16 bytes in hex, and leaves development alone", () => {
+    const random = (bytes: number) => crypto.getRandomValues(new Uint8Array(bytes));
+    const base64 = btoa(String.fromCharCode(...random(32)));
+    const hex = [...random(16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    expect(loadConfig({ NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_SECRET: base64 }).jwt.signing.kind).toBe("hmac");
+    expect(loadConfig({ NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_SECRET: hex }).jwt.signing.kind).toBe("hmac");
+    expect(loadConfig({ JWT_SECRET: "a".repeat(32) }).jwt.signing.kind).toBe("hmac");
   });
 });
