@@ -59,7 +59,7 @@ export interface AuthServiceOptions {
  */
 export type AuthOutcome =
   | { operation: "login"; outcome: "success" }
-  | { operation: "login"; outcome: "failure"; reason: "unknown_email" | "wrong_password" | "account_disabled" | "email_not_verified" }
+  | { operation: "login"; outcome: "failure"; reason: "invalid_credentials" | "account_disabled" | "email_not_verified" }
   | { operation: "refresh"; outcome: RotateResult["outcome"] };
 
 /** `session`: the token's own session; `others`: every other session of its user; `all`: every one. */
@@ -144,12 +144,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const normalised = normalisePassword(password);
       if (!user) {
         await hasher.verify(await getDummyHash(), normalised, signInJob(ip));
-        report({ operation: "login", outcome: "failure", reason: "unknown_email" });
+        // One reason for both failures: a metric that told them apart would say, to anyone who can
+        // read it before and after a login, whether an address has an account.
+        report({ operation: "login", outcome: "failure", reason: "invalid_credentials" });
         throw new ProblemError("INVALID_CREDENTIALS");
       }
       const { valid, needsRehash } = await hasher.verify(user.passwordHash, normalised, signInJob(ip));
       if (!valid) {
-        report({ operation: "login", outcome: "failure", reason: "wrong_password" });
+        report({ operation: "login", outcome: "failure", reason: "invalid_credentials" });
         recordLoginFailure({ userId: user.id, userAgent, ip, details: { reason: "wrong_password" } });
         throw new ProblemError("INVALID_CREDENTIALS");
       }
