@@ -198,6 +198,9 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
     "password hashing",
   );
 
+  if (config.env === "production" && config.metrics.token === undefined && config.metrics.port === undefined) {
+    logger.warn("/metrics is not served: in production set METRICS_PORT (a listener of its own) or METRICS_TOKEN (a bearer token on the public port)");
+  }
   // Process metrics once per process; createApp adds the app's own to this registry.
   const metricsRegistry = new Registry();
   collectProcessMetrics(metricsRegistry, logger);

@@ -47,6 +47,10 @@ export function createObservability(deps: AppDeps): Observability {
     mountMetricsEndpoint(app) {
       const { port, token } = deps.config.metrics;
       if (port !== undefined) return;
+      // Production serves /metrics on the public port only behind METRICS_TOKEN: open, it tells an
+      // outsider about traffic, failures and dependencies. With neither a token nor METRICS_PORT it
+      // is not served at all (bootstrap.ts logs so at start-up).
+      if (deps.config.env === "production" && token === undefined) return;
       // The mail queue's counters live in the composition, not in this app; served here either way.
       const served = deps.mailMetricsRegistry === registry ? registry : Registry.merge([registry, deps.mailMetricsRegistry]);
       app.get("/metrics", createMetricsHandler({ registry: served, ...(token !== undefined && { token }) }));

@@ -21,7 +21,7 @@ describe("log format selection", () => {
     ["production", "pretty", false, "pretty"],
     ["development", "json", true, "json"],
   ] as const)("NODE_ENV=%s LOG_FORMAT=%s tty=%s: %s", (env, logFormat, isTty, expected) => {
-    const config = loadConfig({ NODE_ENV: env, LOG_FORMAT: logFormat, JWT_SECRET: "x".repeat(32) });
+    const config = loadConfig({ NODE_ENV: env, LOG_FORMAT: logFormat, JWT_ISSUER: "https://auth.example.com", JWT_SECRET: "q3Zt9mR1vX7bK2pL8wN4cY6hJ0sD5fG+aE/uT1iOk2M=" });
     expect(config.logFormat).toBe(logFormat);
     expect(resolveLogFormat(config, isTty)).toBe(expected);
   });
