@@ -1,6 +1,8 @@
 import { Redis } from "ioredis";
 import postgres from "postgres";
-import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "../../src/db/database.js";
+import { uuidv7 } from "uuidv7";
+import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type Database, type DatabaseHandle } from "../../src/db/database.js";
+import { createSqlUserStore } from "../../src/users/sql-store.js";
 
 /**
  * Real backends for tests, each fresh and private to the caller: an in-memory PGlite, a new
@@ -74,4 +76,18 @@ export async function deleteKeysWithPrefix(client: Redis, keyPrefix: string): Pr
 function requireEnv(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} is not set`);
   return value;
+}
+
+/**
+ * Makes real user rows on `db` and returns their ids: the stores whose rows reference users
+ * (sessions, one-time tokens) need one per test, and their contract suites take this as `createUser`.
+ */
+export function createUserMaker(db: Database): () => Promise<string> {
+  const users = createSqlUserStore({ db });
+  return async () => {
+    const id = uuidv7();
+    const user = await users.create({ id, email: `${id}@example.test`, name: null, passwordHash: "$test$not-a-hash" });
+    if (!user) throw new Error("test user was not created");
+    return user.id;
+  };
 }

@@ -1,25 +1,13 @@
-import { uuidv7 } from "uuidv7";
 import { describe, expect, it } from "vitest";
-import type { Database, DatabaseHandle } from "../../src/db/database.js";
+import type { DatabaseHandle } from "../../src/db/database.js";
 import { createOneTimeToken, hashOneTimeToken, isOneTimeTokenShape } from "../../src/recovery/one-time-token.js";
 import { createSqlOneTimeTokenStore } from "../../src/recovery/sql-token-store.js";
-import { createSqlUserStore } from "../../src/users/sql-store.js";
 import { describeOneTimeTokenStoreContract } from "../contracts/one-time-token-store.contract.js";
-import { createTestPglite, createTestPostgres, testDatabaseUrl, type TestBackend } from "../helpers/backends.js";
-
-function userMaker(db: Database): () => Promise<string> {
-  const users = createSqlUserStore({ db });
-  return async () => {
-    const id = uuidv7();
-    const user = await users.create({ id, email: `${id}@example.test`, name: null, passwordHash: "$test$not-a-hash" });
-    if (!user) throw new Error("test user was not created");
-    return user.id;
-  };
-}
+import { createUserMaker, createTestPglite, createTestPostgres, testDatabaseUrl, type TestBackend } from "../helpers/backends.js";
 
 function sqlContext(backend: TestBackend<DatabaseHandle>) {
   const { db } = backend.value;
-  return { store: createSqlOneTimeTokenStore({ db }), createUser: userMaker(db), cleanup: backend.cleanup };
+  return { store: createSqlOneTimeTokenStore({ db }), createUser: createUserMaker(db), cleanup: backend.cleanup };
 }
 
 describeOneTimeTokenStoreContract("SQL on PGlite", async () => sqlContext(await createTestPglite()));

@@ -2,13 +2,13 @@ import type { Redis } from "ioredis";
 import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRefreshToken, hashRefreshToken } from "../../src/sessions/refresh-tokens.js";
-import type { Database, DatabaseHandle } from "../../src/db/database.js";
+import type { DatabaseHandle } from "../../src/db/database.js";
 import { createRedisSessionStore } from "../../src/sessions/redis-store.js";
 import { createSqlSessionStore } from "../../src/sessions/sql-store.js";
-import { createSqlUserStore } from "../../src/users/sql-store.js";
 import type { SessionStore } from "../../src/sessions/store.js";
 import { describeSessionStoreContract } from "../contracts/session-store.contract.js";
 import {
+  createUserMaker,
   createTestPglite,
   createTestPostgres,
   createTestRedis,
@@ -17,20 +17,9 @@ import {
   testRedisUrl,
 } from "../helpers/backends.js";
 
-/** Sessions reference users (foreign key), so SQL contexts make a real user row. */
-function userMaker(db: Database): () => Promise<string> {
-  const users = createSqlUserStore({ db });
-  return async () => {
-    const id = uuidv7();
-    const user = await users.create({ id, email: `${id}@example.test`, name: null, passwordHash: "$test$not-a-hash" });
-    if (!user) throw new Error("test user was not created");
-    return user.id;
-  };
-}
-
 function sqlContext(backend: TestBackend<DatabaseHandle>) {
   const { db } = backend.value;
-  return { store: createSqlSessionStore({ db }), createUser: userMaker(db), cleanup: backend.cleanup };
+  return { store: createSqlSessionStore({ db }), createUser: createUserMaker(db), cleanup: backend.cleanup };
 }
 
 describeSessionStoreContract("SQL on PGlite", async () => sqlContext(await createTestPglite()));
@@ -70,7 +59,7 @@ describe("SQL session store: pruneExpired (PGlite)", () => {
   it("deletes sessions past either expiry and keeps live ones", async () => {
     const { db } = backend.value;
     const store = createSqlSessionStore({ db });
-    const userId = await userMaker(db)();
+    const userId = await createUserMaker(db)();
     const t0 = new Date();
     const idleGone = await seed(store, userId, t0, 60, 3600);
     const absoluteGone = await seed(store, userId, t0, 7200, 120);
