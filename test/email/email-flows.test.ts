@@ -202,18 +202,25 @@ describeEachBackend("email flows", (backend: BackendName) => {
     void tokens;
   });
 
-  it("delivers a message once the SMTP server is back", async () => {
+  it("delivers a message once the SMTP server is back, its link sealed in the outbox meanwhile", async () => {
     const email = (await register(uniqueEmail("outage"))).email;
     await smtp.stop();
+    let dumpWhileQueued: string;
     try {
       expect((await post("/password/forgot", { email })).status).toBe(202);
       await testApp.deps.background.whenIdle();
       // The queue tries, fails and schedules a retry while the server is away.
       await expect.poll(async () => (await client.request("GET", "/metrics")).text.match(/^auth_mail_retried_total (\d+)/m)?.[1], { timeout: 10_000 }).not.toBe("0");
+      dumpWhileQueued = await dumpDatabase(testApp.database.db);
+      expect(dumpWhileQueued).toContain(`mail_outbox: `);
+      expect(dumpWhileQueued).toContain(email);
     } finally {
       await smtp.start();
     }
-    tokensSeen.push(linkOf(await box.next(email), "/reset-password").token);
+    const { token } = linkOf(await box.next(email), "/reset-password");
+    tokensSeen.push(token);
+    // What a database reader saw while the message waited: no link that could be presented.
+    expect(dumpWhileQueued).not.toContain(token);
     expect((await client.request("GET", "/metrics")).text).toMatch(/^auth_mail_sent_total [1-9]/m);
   });
 
