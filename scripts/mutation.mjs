@@ -13,7 +13,7 @@ import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 export const MODULES = {
   "auth-service": { mutate: "src/auth/auth-service.ts", tests: ["test/auth/auth-service.test.ts", "test/security/session-integrity.security.test.ts", "test/routes/http-contract.test.ts"] },
   "require-auth": { mutate: "src/auth/require-auth.ts", tests: ["test/security/session-integrity.security.test.ts", "test/routes/http-contract.test.ts"] },
-  "require-role": { mutate: "src/auth/require-role.ts", tests: ["test/routes/admin.test.ts"] },
+  "require-role": { mutate: "src/auth/require-role.ts", tests: ["test/auth/require-role.test.ts", "test/routes/admin.test.ts"] },
   "refresh-tokens": { mutate: "src/sessions/refresh-tokens.ts", tests: ["test/security/session-integrity.security.test.ts", "test/sessions/session-stores.test.ts"] },
   "sql-store": { mutate: "src/sessions/sql-store.ts", tests: ["test/sessions/session-stores.test.ts"] },
   "redis-store": { mutate: "src/sessions/redis-store.ts", tests: ["test/sessions/session-stores.test.ts"] },
