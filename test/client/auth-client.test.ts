@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthClient, ProblemError, unwrap, type AuthClientOptions, type StoredTokens } from "@auth-service/client";
 import { PASSWORD, uniqueEmail } from "../helpers/flows.js";
 import { createTestApp, listen, type Listener, type TestApp } from "../helpers/test-app.js";
@@ -7,7 +7,8 @@ import { createTestApp, listen, type Listener, type TestApp } from "../helpers/t
  * The typed client (client/) against a real auth-service listener: the README's flow, the refresh
  * before and after expiry, one refresh shared by concurrent calls, the grace window, problems.
  * Both clocks are test clocks (the service's moves its token checks, the client's its own idea of
- * expiry), so nothing here waits for or measures time.
+ * expiry; test/setup/fresh-clocks.ts puts them back to now before each test), so nothing here waits
+ * for or measures time.
  */
 let testApp: TestApp;
 let server: Listener;
@@ -23,7 +24,6 @@ afterAll(async () => {
   await server?.close();
   await testApp?.cleanup();
 });
-beforeEach(() => testApp.clock.reset());
 
 /** A client whose requests are listed as "METHOD /path" in `sent`, on the service's clock unless told otherwise. */
 function client(options: Partial<AuthClientOptions> & { lose?: (request: Request) => boolean } = {}) {
