@@ -211,6 +211,25 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9:_.-]*$/, "may hold only letters, digits and : _ . -")
     .default("auth:"),
   JWT_SECRET: z.string().optional(),
+  // 32 random bytes, base64 (`openssl rand -base64 32`): seals TOTP secrets at rest (src/mfa/secret-box.ts).
+  MFA_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9+/_-]+={0,2}$/, "must be base64 (`openssl rand -base64 32`)")
+    .transform((text, ctx) => {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+      } catch {
+        bytes = undefined;
+      }
+      if (bytes?.length !== 32) {
+        ctx.addIssue({ code: "custom", message: "must be exactly 32 bytes, base64 (`openssl rand -base64 32`)" });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .optional(),
   JWT_PRIVATE_KEYS: privateJwks.optional(),
   // Unset: the development URL http://localhost:PORT (resolveIssuer); production must set it.
   JWT_ISSUER: url(["http:", "https:"]).optional(),
@@ -343,6 +362,20 @@ function configSchema(options: LoadConfigOptions) {
         audience: env.JWT_AUDIENCE,
         clientId: env.JWT_CLIENT_ID,
         clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE,
+      },
+      /**
+       * The key that seals TOTP secrets: `configured` (MFA_ENCRYPTION_KEY); `development-key` (made
+       * once under DATA_DIR, outside production); `none` in production without it: the service
+       * starts, and enrolling a second factor answers 503 MFA_NOT_CONFIGURED.
+       */
+      mfa: {
+        encryptionKey: env.MFA_ENCRYPTION_KEY
+          ? ({ kind: "configured", key: env.MFA_ENCRYPTION_KEY } as const)
+          : env.NODE_ENV === "production"
+            ? ({ kind: "none" } as const)
+            : ({ kind: "development-key" } as const),
+        /** The `issuer` of otpauth:// URIs: the name an authenticator app shows. */
+        issuer: env.MAIL_PRODUCT_NAME,
       },
       tokens: {
         accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL,

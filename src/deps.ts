@@ -18,6 +18,7 @@ import type { User, UserStore } from "./users/store.js";
 import type { MailQueue, MailTemplates } from "./mail/index.js";
 import type { BackgroundTasks } from "./lib/background.js";
 import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
+import type { MfaStore, SecretBox } from "./mfa/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -37,6 +38,10 @@ export interface AppDeps {
   events: SecurityEventStore;
   /** One-time tokens of the email flows (SQL). */
   oneTimeTokens: OneTimeTokenStore;
+  /** Second factors: TOTP factors, recovery codes, pending second login steps (SQL). */
+  mfa: MfaStore;
+  /** Seals TOTP secrets at rest; absent (production without MFA_ENCRYPTION_KEY): enrolment answers 503. */
+  mfaSecretBox?: SecretBox;
   /** Where the flows put messages: the mail queue's enqueue; `configured` false without any transport. */
   mail: MailOutbox;
   mailTemplates: MailTemplates;

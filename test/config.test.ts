@@ -200,3 +200,21 @@ describe("production refuses known and degenerate HS256 secrets", () => {
     expect(loadConfig({ JWT_SECRET: "a".repeat(32) }).jwt.signing.kind).toBe("hmac");
   });
 });
+
+describe("MFA_ENCRYPTION_KEY", () => {
+  const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+
+  it("takes 32 bytes of base64, refuses anything else, and is optional", () => {
+    const configured = loadConfig({ MFA_ENCRYPTION_KEY: key }).mfa.encryptionKey;
+    expect(configured.kind).toBe("configured");
+    expect(configured.kind === "configured" && configured.key.length).toBe(32);
+    expect(() => loadConfig({ MFA_ENCRYPTION_KEY: btoa("too short") })).toThrow(/MFA_ENCRYPTION_KEY/);
+    expect(() => loadConfig({ MFA_ENCRYPTION_KEY: "not base64!" })).toThrow(/MFA_ENCRYPTION_KEY/);
+    expect(loadConfig({}).mfa.encryptionKey.kind).toBe("development-key");
+  });
+
+  it("production starts without it, with TOTP enrolment off", () => {
+    const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: "k8Jd2mQp9xV4nR7tL1wZ5cB3hF6gY0sA", JWT_ISSUER: "https://auth.example.com" });
+    expect(config.mfa.encryptionKey.kind).toBe("none");
+  });
+});

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
@@ -112,7 +112,61 @@ export const oneTimeTokens = pgTable(
 );
 export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
 
-export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens };
+/**
+ * A user's TOTP factor (RFC 6238), at most one. `secret_sealed` is the shared secret encrypted with
+ * AES-256-GCM under MFA_ENCRYPTION_KEY, bound to the user id (src/mfa/secret-box.ts): a dump of the
+ * database yields no usable secret. `confirmed_at` is null while an enrolment waits for its first
+ * code. `last_step` is the last time step (unix time / 30) whose code was accepted: one conditional
+ * UPDATE raises it, so a code is accepted at most once (src/mfa/sql-store.ts).
+ */
+export const mfaTotpFactors = pgTable("mfa_totp_factors", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secretSealed: text("secret_sealed").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+  confirmedAt: timestamp("confirmed_at", { withTimezone: true, mode: "date" }),
+  lastStep: bigint("last_step", { mode: "number" }).notNull().default(-1),
+});
+export type MfaTotpFactorRow = typeof mfaTotpFactors.$inferSelect;
+
+/** Recovery codes, by SHA-256 hash only (src/mfa/recovery-codes.ts says why a fast hash is enough); each spent once by a conditional UPDATE. */
+export const mfaRecoveryCodes = pgTable(
+  "mfa_recovery_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("mfa_recovery_codes_user_id_idx").on(table.userId)],
+);
+
+/**
+ * The second step of a login (the `mfa_token` of POST /login): only its SHA-256 hash, bound to one
+ * user, short-lived, spent once; `failed_attempts` counts wrong codes, and the one that reaches the
+ * limit spends it.
+ */
+export const mfaLoginChallenges = pgTable(
+  "mfa_login_challenges",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** When the password was checked: the `auth_time` of the session it completes. */
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    failedAttempts: integer("failed_attempts").notNull().default(0),
+    consumedAt: timestamp("consumed_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("mfa_login_challenges_user_id_idx").on(table.userId), index("mfa_login_challenges_expires_at_idx").on(table.expiresAt)],
+);
+export type MfaLoginChallengeRow = typeof mfaLoginChallenges.$inferSelect;
+
+export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens, mfaTotpFactors, mfaRecoveryCodes, mfaLoginChallenges };
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
