@@ -28,6 +28,8 @@ import { createMemoryLoginThrottleStore } from "./login-throttle/memory-store.js
 import { createEmailFlowsService } from "./recovery/index.js";
 import { createAddressRateLimit } from "./rate-limit/address-limit.js";
 import { createEmailRouter } from "./routes/email/email.index.js";
+import { createMfaService } from "./mfa/index.js";
+import { createMfaRouter } from "./routes/mfa/mfa.index.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -87,6 +89,7 @@ export function createApp(appDeps: AppDeps) {
       ? createLoginThrottle({ rule, store: throttleStore, clock, logger, onRefused: () => metrics.onRateLimited("login-account", path) })
       : undefined;
   const throttleStore = deps.loginThrottleStore ?? createMemoryLoginThrottleStore();
+  const loginThrottle = throttleOf("/login");
   const auth = withLoginThrottle(
     createAuthService({
       users,
@@ -101,7 +104,7 @@ export function createApp(appDeps: AppDeps) {
       requireEmailVerification: deps.config.emailFlows.requireVerification,
       onOutcome: metrics.onAuthOutcome,
     }),
-    throttleOf("/login"),
+    loginThrottle,
   );
   const confirmationThrottle = throttleOf("/me");
   const account = createAccountService({
@@ -115,6 +118,18 @@ export function createApp(appDeps: AppDeps) {
     // Declared below; called only after a password change, long after both exist.
     afterPasswordChange: (userId) => emailFlows.passwordChanged(userId),
     ...(confirmationThrottle && { throttle: confirmationThrottle }),
+  });
+  const mfa = createMfaService({
+    store: deps.mfa,
+    ...(deps.mfaSecretBox && { secretBox: deps.mfaSecretBox }),
+    users,
+    sessions,
+    confirmPassword: (caller, password) => account.confirmPassword(caller, password),
+    ...(confirmationThrottle && { throttle: confirmationThrottle }),
+    ...(loginThrottle && { loginThrottle }),
+    issuer: deps.config.mfa.issuer,
+    clock,
+    recordEvent,
   });
   const emailFlows = createEmailFlowsService({
     users,
@@ -139,6 +154,7 @@ export function createApp(appDeps: AppDeps) {
     auth,
     account,
     emailFlows,
+    mfa,
     admin: createAdminService({ users, sessions, clock, recordEvent }),
     config: deps.config,
     logger,
@@ -193,6 +209,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", createAccountRouter());
   app.route("/", createAdminRouter());
   app.route("/", createEmailRouter());
+  app.route("/", createMfaRouter());
   app.route("/", createServiceRouter());
   observability.mountMetricsEndpoint(app);
 

@@ -261,6 +261,9 @@ const envSchema = z.object({
   // POST /me/password and DELETE /me, which verify (and hash) a password: per client IP, and per user.
   RATE_LIMIT_PASSWORD_CONFIRM: countPerDuration(1_000_000).prefault("20/10m"),
   RATE_LIMIT_PASSWORD_CONFIRM_USER: countPerDuration(1_000_000).prefault("10/10m"),
+  // The routes that check a second-factor code (the /me/mfa ones and POST /login/mfa).
+  RATE_LIMIT_MFA: countPerDuration(1_000_000).prefault("20/10m"),
+  RATE_LIMIT_MFA_USER: countPerDuration(1_000_000).prefault("10/10m"),
   // Per (account, source address): failed password checks allowed, and the quiet time after which they are forgotten.
   LOGIN_THROTTLE: countPerDuration(1_000).prefault("5/15m"),
   // Per account, from all addresses: the hard cap of consecutive failures (NIST SP 800-63B: at most 100).
@@ -404,10 +407,11 @@ function configSchema(options: LoadConfigOptions) {
         login: env.RATE_LIMIT_LOGIN,
         refresh: env.RATE_LIMIT_REFRESH,
         passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM,
+        mfa: env.RATE_LIMIT_MFA,
         mail: env.RATE_LIMIT_MAIL,
       },
       /** Per authenticated user; null = off. */
-      userRateLimits: { passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM_USER },
+      userRateLimits: { passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM_USER, mfa: env.RATE_LIMIT_MFA_USER },
       mail: resolveMail(env),
       /** The email flows' rules (src/recovery/). */
       emailFlows: {

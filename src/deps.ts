@@ -18,7 +18,7 @@ import type { User, UserStore } from "./users/store.js";
 import type { MailQueue, MailTemplates } from "./mail/index.js";
 import type { BackgroundTasks } from "./lib/background.js";
 import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
-import type { MfaStore, SecretBox } from "./mfa/index.js";
+import type { MfaService, MfaStore, SecretBox } from "./mfa/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -80,6 +80,7 @@ export interface AppServices {
   account: AccountService;
   admin: AdminService;
   emailFlows: EmailFlowsService;
+  mfa: MfaService;
   config: Pick<Config, "http">;
   logger: Logger;
   clock: () => Date;

@@ -19,6 +19,11 @@ export const SECURITY_EVENT_TYPES = [
   "password_reset",
   "email_change_requested",
   "email_changed",
+  "mfa_enabled",
+  "mfa_disabled",
+  "mfa_challenge_failed",
+  "recovery_code_used",
+  "recovery_codes_regenerated",
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

@@ -20,10 +20,13 @@ export const PROBLEMS = {
   INVALID_CREDENTIALS: { status: 401, title: "Invalid email or password" },
   INVALID_TOKEN: { status: 401, title: "The access token is missing, invalid or expired" },
   INVALID_REFRESH_TOKEN: { status: 401, title: "The refresh token is invalid, expired or revoked" },
+  INVALID_MFA_TOKEN: { status: 401, title: "The mfa_token is invalid, expired or used up" },
   INVALID_ONE_TIME_TOKEN: { status: 400, title: "The link is invalid, expired or already used" },
   ACCOUNT_DISABLED: { status: 403, title: "The account is disabled" },
   EMAIL_NOT_VERIFIED: { status: 403, title: "The email address is not verified" },
   WRONG_PASSWORD: { status: 403, title: "The password given to confirm this change is wrong" },
+  INVALID_MFA_CODE: { status: 403, title: "The second-factor code is wrong or was already used" },
+  MFA_CODE_REQUIRED: { status: 403, title: "This change needs a current code of the second factor" },
   INSUFFICIENT_ROLE: { status: 403, title: "The token lacks a role this operation needs" },
   NOT_FOUND: { status: 404, title: "Not found" },
   EMAIL_TAKEN: { status: 409, title: "An account with this email already exists" },
@@ -35,6 +38,7 @@ export const PROBLEMS = {
   SERVICE_UNAVAILABLE: { status: 503, title: "A service this request needs is unavailable" },
   SERVER_BUSY: { status: 503, title: "The server is busy" },
   MAIL_NOT_CONFIGURED: { status: 503, title: "Sending mail is not configured" },
+  MFA_NOT_CONFIGURED: { status: 503, title: "Second factors are not configured on this server" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;

@@ -8,3 +8,4 @@ export { createSecretBox, generateMfaEncryptionKey, MFA_KEY_BYTES, type SecretBo
 export { generateTotpSecret, matchTotpStep, totpSecretBase32, totpUri, TOTP_PERIOD_SECONDS } from "./totp.js";
 export { createRecoveryCode, hashRecoveryCode, normaliseRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes.js";
 export type { LoginChallengeRecord, MfaStore, TotpFactorRecord } from "./store.js";
+export { createMfaService, MFA_TOKEN_MAX_FAILURES, MFA_TOKEN_TTL_SECONDS, type Amr, type CompletedSecondFactor, type MfaService } from "./mfa-service.js";

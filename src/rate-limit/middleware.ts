@@ -175,6 +175,20 @@ export const AUTH_RATE_LIMITS = [
     onStoreFailure: "closed",
   },
   {
+    // The routes that check a second-factor code or a recovery code, one count per client IP
+    // across them; they fail closed like the password confirmations (a code oracle otherwise).
+    name: "mfa",
+    policy: "mfa",
+    routes: [
+      { method: "POST", path: "/me/mfa/totp" },
+      { method: "POST", path: "/me/mfa/totp/confirm" },
+      { method: "DELETE", path: "/me/mfa/totp" },
+      { method: "POST", path: "/me/mfa/recovery-codes" },
+      { method: "POST", path: "/login/mfa" },
+    ],
+    onStoreFailure: "closed",
+  },
+  {
     // The routes that send mail, one count per client IP across them; the per-address limit
     // (address-limit.ts) is what bounds the mail to any one address. They fail open: the
     // per-address limit still refuses (closed) while its store is away.
@@ -226,7 +240,10 @@ export function createAuthRateLimits(
  * The per-user limits of routes behind requireAuth: a stolen token used from many addresses is
  * still one bucket. Built once by createApp (they need the store), reached by `requireUserRateLimit`.
  */
-export const USER_RATE_LIMITS = [{ name: "passwordConfirm", policy: "password-confirm-user", onStoreFailure: "closed" }] as const satisfies ReadonlyArray<{
+export const USER_RATE_LIMITS = [
+  { name: "passwordConfirm", policy: "password-confirm-user", onStoreFailure: "closed" },
+  { name: "mfa", policy: "mfa-user", onStoreFailure: "closed" },
+] as const satisfies ReadonlyArray<{
   name: keyof Config["userRateLimits"];
   policy: string;
   onStoreFailure: StoreFailureMode;

@@ -1,0 +1,41 @@
+import { z } from "@hono/zod-openapi";
+
+/** The password that confirms a change: any non-empty string (the policy applies only to new ones). */
+export const ConfirmPasswordSchema = z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "is too long");
+
+/** A TOTP code as an authenticator app shows it. */
+export const TotpCodeSchema = z
+  .string({ error: "must be a string" })
+  .regex(/^\d{6}$/, "must be the 6 digits the authenticator app shows")
+  .openapi({ example: "123456" });
+
+export const RecoveryCodeSchema = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .max(64, "is too long")
+  .openapi({ example: "7k2m-x9qp-4hcr-b0tz", description: "One of the recovery codes; case, spaces and hyphens do not matter" });
+
+export const MfaStatusSchema = z
+  .object({
+    totp: z.object({ enabled: z.boolean().openapi({ description: "A confirmed TOTP factor (a pending enrolment is not enabled)" }) }),
+    passkeys: z.number().int().openapi({ description: "How many passkeys the account has (not offered yet: always 0)" }),
+    recovery_codes_left: z.number().int(),
+  })
+  .openapi("MfaStatus");
+
+export const BeginTotpBodySchema = z.object({ password: ConfirmPasswordSchema }).openapi("BeginTotpRequest");
+
+export const TotpEnrolmentSchema = z
+  .object({
+    secret: z.string().openapi({ description: "The shared secret, base32, for typing into an authenticator app", example: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" }),
+    otpauth_uri: z.string().openapi({ description: "The otpauth://totp/ URI to show as a QR code", example: "otpauth://totp/auth-service:someone%40example.com?issuer=auth-service&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30" }),
+  })
+  .openapi("TotpEnrolment");
+
+export const ConfirmTotpBodySchema = z.object({ code: TotpCodeSchema }).openapi("ConfirmTotpRequest");
+
+export const PasswordAndCodeBodySchema = z.object({ password: ConfirmPasswordSchema, code: TotpCodeSchema }).openapi("PasswordAndTotpCodeRequest");
+
+export const RecoveryCodesSchema = z
+  .object({ recovery_codes: z.array(z.string()).openapi({ description: "10 single-use codes, shown this once; only their hashes are kept" }) })
+  .openapi("RecoveryCodes");
