@@ -103,6 +103,12 @@ export function createApp(appDeps: AppDeps) {
       logger,
       requireEmailVerification: deps.config.emailFlows.requireVerification,
       onOutcome: metrics.onAuthOutcome,
+      // Declared below (it needs the account service); called only on requests, long after both exist.
+      secondFactor: {
+        isEnrolled: (userId) => mfa.isEnrolled(userId),
+        startLoginChallenge: (userId, now) => mfa.startLoginChallenge(userId, now),
+        completeLoginChallenge: (input) => mfa.completeLoginChallenge(input),
+      },
     }),
     loginThrottle,
   );

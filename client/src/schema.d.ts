@@ -33,9 +33,29 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for a token pair
-         * @description An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right.
+         * @description An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right. For an account with a second factor, a right password answers MfaRequired (no tokens): finish with POST /login/mfa.
          */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a login with the second factor
+         * @description The mfa_token of POST /login with a current TOTP code or an unused recovery code. Wrong codes count toward the account's failed-login budget (then 429); the fifth wrong code ends the mfa_token (401 INVALID_MFA_TOKEN: log in again).
+         */
+        post: operations["loginMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -544,6 +564,8 @@ export interface components {
             /** @example Ada Lovelace */
             name?: string;
         };
+        /** @description A TokenPair, or (for an account with a second factor) MfaRequired; they share no required member, so exactly one matches. */
+        LoginResponse: components["schemas"]["TokenPair"] | components["schemas"]["MfaRequired"];
         TokenPair: {
             /** @description JWT (RFC 9068, typ at+jwt) */
             access_token: string;
@@ -556,6 +578,15 @@ export interface components {
             /** @description Seconds until the refresh token expires unless used (idle or absolute limit) */
             refresh_expires_in: number;
         };
+        /** @description The password is right and the account has a second factor: no tokens yet. */
+        MfaRequired: {
+            /** @enum {boolean} */
+            mfa_required: true;
+            /** @description Single use, valid 5 minutes, ended by 5 wrong codes: send it to POST /login/mfa with a code */
+            mfa_token: string;
+            /** @description What POST /login/mfa accepts for this account */
+            mfa_methods: ("totp" | "recovery_code")[];
+        };
         LoginRequest: {
             /**
              * Format: email
@@ -564,6 +595,13 @@ export interface components {
             email: string;
             /** Format: password */
             password: string;
+        };
+        /** @description The mfa_token of POST /login and either a TOTP code or one of the recovery codes. */
+        LoginMfaRequest: {
+            mfa_token: string;
+            /** @example 123456 */
+            code?: string;
+            recovery_code?: string;
         };
         RefreshRequest: {
             refresh_token: string;
@@ -851,14 +889,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A new session's token pair */
+            /** @description A new session's token pair, or the second step (MfaRequired) */
             200: {
                 headers: {
                     "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["LoginResponse"];
                 };
             };
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
@@ -916,6 +954,94 @@ export interface operations {
                 };
             };
             /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    loginMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginMfaRequest"];
+            };
+        };
+        responses: {
+            /** @description A new session's token pair */
+            200: {
+                headers: {
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_MFA_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (INVALID_MFA_CODE, ACCOUNT_DISABLED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -27,6 +27,18 @@ export interface TokenPair {
   refreshExpiresIn: number;
 }
 
+/** What a right password answers: the tokens, or (with a second factor enrolled) the second step. */
+export type LoginResult =
+  | { kind: "tokens"; pair: TokenPair }
+  | { kind: "mfa_required"; mfaToken: string; methods: Array<"totp" | "recovery_code"> };
+
+/** The second factor as login sees it (src/mfa/mfa-service.ts). */
+export interface LoginSecondFactor {
+  isEnrolled(userId: string): Promise<boolean>;
+  startLoginChallenge(userId: string, now: Date): Promise<string>;
+  completeLoginChallenge(input: { mfaToken: string; code?: string | undefined; recoveryCode?: string | undefined } & ClientInfo): Promise<{ userId: string; amr: string[]; authTime: Date }>;
+}
+
 export interface ClientInfo {
   userAgent: string | null;
   ip: string | null;
@@ -50,6 +62,8 @@ export interface AuthServiceOptions {
   requireEmailVerification?: boolean;
   /** Told how each login and refresh ended (for metrics); must not throw. */
   onOutcome?: (outcome: AuthOutcome) => void;
+  /** Second factors; absent: a right password always answers tokens. */
+  secondFactor?: LoginSecondFactor;
 }
 
 /**
@@ -67,7 +81,9 @@ export type LogoutScope = "session" | "others" | "all";
 
 export interface AuthService {
   register(input: { email: string; password: string; name: string | null } & ClientInfo): Promise<User>;
-  login(input: { email: string; password: string } & ClientInfo): Promise<TokenPair>;
+  login(input: { email: string; password: string } & ClientInfo): Promise<LoginResult>;
+  /** The second step of a login: the mfa_token and a TOTP code or a recovery code. */
+  completeSecondFactor(input: { mfaToken: string; code?: string | undefined; recoveryCode?: string | undefined } & ClientInfo): Promise<TokenPair>;
   refresh(input: { refreshToken: string } & ClientInfo): Promise<TokenPair>;
   logout(input: { refreshToken: string; scope: LogoutScope } & ClientInfo): Promise<void>;
 }
@@ -106,7 +122,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const getDummyHash = () => (dummyHash ??= hasher.hash(crypto.randomUUID()));
 
   async function issuePair(session: SessionRecord, refreshToken: string, roles: string[], now: Date): Promise<TokenPair> {
-    const accessToken = await accessTokens.sign({ userId: session.userId, sessionId: session.id, roles }, now);
+    const accessToken = await accessTokens.sign({ userId: session.userId, sessionId: session.id, roles, amr: session.amr, authTime: session.authTime }, now);
     const refreshExpiresAt = Math.min(session.idleExpiresAt.getTime(), session.absoluteExpiresAt.getTime());
     return {
       accessToken,
@@ -128,6 +144,27 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   }
 
   const invalidRefreshToken = () => new ProblemError("INVALID_REFRESH_TOKEN");
+
+  /** A new session (one login) and its first token pair. */
+  async function startSession(user: User, client: ClientInfo, now: Date, proof: { amr: string[]; authTime: Date }, details: Record<string, unknown> | null): Promise<TokenPair> {
+    const sessionId = uuidv7();
+    const refreshToken = createRefreshToken(sessionId);
+    const session = await sessions.create({
+      id: sessionId,
+      userId: user.id,
+      tokenHash: await hashRefreshToken(refreshToken),
+      userAgent: client.userAgent,
+      ip: client.ip,
+      now,
+      idleTtlSeconds: lifetimes.refreshTokenTtlSeconds,
+      maxLifetimeSeconds: lifetimes.sessionMaxLifetimeSeconds,
+      amr: proof.amr,
+      authTime: proof.authTime,
+    });
+    await recordEvent("login_succeeded", { userId: user.id, sessionId, userAgent: client.userAgent, ip: client.ip, details });
+    report({ operation: "login", outcome: "success" });
+    return issuePair(session, refreshToken, user.roles, now);
+  }
 
   return {
     async register({ email, password, name, userAgent, ip }) {
@@ -170,21 +207,22 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(normalised, signInJob(ip)));
 
       const now = clock();
-      const sessionId = uuidv7();
-      const refreshToken = createRefreshToken(sessionId);
-      const session = await sessions.create({
-        id: sessionId,
-        userId: user.id,
-        tokenHash: await hashRefreshToken(refreshToken),
-        userAgent,
-        ip,
-        now,
-        idleTtlSeconds: lifetimes.refreshTokenTtlSeconds,
-        maxLifetimeSeconds: lifetimes.sessionMaxLifetimeSeconds,
-      });
-      await recordEvent("login_succeeded", { userId: user.id, sessionId, userAgent, ip, details: needsRehash ? { password_rehashed: true } : null });
-      report({ operation: "login", outcome: "success" });
-      return issuePair(session, refreshToken, user.roles, now);
+      // The password is right; with a second factor, no session yet: a short-lived mfa_token for POST /login/mfa.
+      if (options.secondFactor && (await options.secondFactor.isEnrolled(user.id))) {
+        return { kind: "mfa_required", mfaToken: await options.secondFactor.startLoginChallenge(user.id, now), methods: ["totp", "recovery_code"] };
+      }
+      const pair = await startSession(user, { userAgent, ip }, now, { amr: ["pwd"], authTime: now }, needsRehash ? { password_rehashed: true } : null);
+      return { kind: "tokens", pair };
+    },
+
+    async completeSecondFactor({ mfaToken, code, recoveryCode, userAgent, ip }) {
+      if (!options.secondFactor) throw new ProblemError("INVALID_MFA_TOKEN");
+      const proof = await options.secondFactor.completeLoginChallenge({ mfaToken, code, recoveryCode, userAgent, ip });
+      const user = await users.findById(proof.userId);
+      // Disabled between the two steps: as at the first one, only someone who knows the password learns it.
+      if (!user) throw new ProblemError("INVALID_MFA_TOKEN");
+      if (user.disabledAt) throw new ProblemError("ACCOUNT_DISABLED");
+      return startSession(user, { userAgent, ip }, clock(), proof, { second_factor: code !== undefined ? "totp" : "recovery_code" });
     },
 
     async refresh({ refreshToken, userAgent, ip }) {

@@ -42,6 +42,10 @@ export const sessions = pgTable(
     generation: integer("generation").notNull().default(0),
     userAgent: text("user_agent"),
     ip: text("ip"),
+    /** RFC 8176 methods of the login; null on sessions older than the column: ["pwd"]. */
+    amr: text("amr").array(),
+    /** When the login's password was checked; null on older sessions: `created_at`. */
+    authTime: timestamp("auth_time", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }).notNull(),
     idleExpiresAt: timestamp("idle_expires_at", { withTimezone: true, mode: "date" }).notNull(),

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Secret, TOTP } from "otpauth";
 import { describeEachBackend, flows, PASSWORD } from "../helpers/flows.js";
 import { createTestApp, inProcessClient, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
 import { createCapturingLogger } from "../security/support.js";
 import { dumpDatabase } from "../email/support.js";
-
-/** An authenticator app holding `secret`, reading the app's test clock (shifted by whole steps). */
-export function authenticator(secret: string, clock: () => Date) {
-  const totp = new TOTP({ algorithm: "SHA1", digits: 6, period: 30, secret: Secret.fromBase32(secret) });
-  return (stepOffset = 0) => totp.generate({ timestamp: clock().getTime() + stepOffset * 30_000 });
-}
+import { authenticator } from "./support.js";
 
 describeEachBackend("TOTP enrolment and recovery codes", (backend: BackendName) => {
   let testApp: TestApp;

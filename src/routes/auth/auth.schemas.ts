@@ -85,6 +85,34 @@ export const TokenPairSchema = z
   })
   .openapi("TokenPair");
 
+export const MfaRequiredSchema = z
+  .object({
+    mfa_required: z.literal(true),
+    mfa_token: z.string().openapi({ description: "Single use, valid 5 minutes, ended by 5 wrong codes: send it to POST /login/mfa with a code" }),
+    mfa_methods: z.array(z.enum(["totp", "recovery_code"])).openapi({ description: "What POST /login/mfa accepts for this account" }),
+  })
+  .openapi("MfaRequired", { description: "The password is right and the account has a second factor: no tokens yet." });
+
+/** The two answers of a right password; `mfa_required` (present only in the second) tells them apart. */
+export const LoginResponseSchema = z
+  .union([TokenPairSchema, MfaRequiredSchema])
+  .openapi("LoginResponse", {
+    description: "A TokenPair, or (for an account with a second factor) MfaRequired; they share no required member, so exactly one matches.",
+  });
+
+export const LoginMfaBodySchema = z
+  .object({
+    mfa_token: z.string({ error: "must be a string" }).min(1, "must not be empty").max(128, "is too long"),
+    code: z
+      .string({ error: "must be a string" })
+      .regex(/^\d{6}$/, "must be the 6 digits the authenticator app shows")
+      .optional()
+      .openapi({ example: "123456" }),
+    recovery_code: z.string({ error: "must be a string" }).min(1, "must not be empty").max(64, "is too long").optional(),
+  })
+  .refine((body) => (body.code === undefined) !== (body.recovery_code === undefined), { message: "send either code or recovery_code", path: ["code"] })
+  .openapi("LoginMfaRequest", { description: "The mfa_token of POST /login and either a TOTP code or one of the recovery codes." });
+
 export function toUserBody(user: User): z.infer<typeof UserSchema> {
   return {
     id: user.id,
