@@ -233,6 +233,13 @@ const envSchema = z.object({
   // Password jobs one client (a user id or an address) may have running or queued at once (src/password/pool.ts).
   PASSWORD_HASH_MAX_PER_CLIENT: integer(1, 10_000).default(4),
   BODY_LIMIT_BYTES: integer(256, 1_048_576).default(16_384),
+  // Slow clients (README, "Security limits"): the listener's own deadlines and connection cap, so a
+  // client that drips its headers or body, or holds a connection idle, is cut off. At most 255 s:
+  // Bun refuses a longer idle timeout.
+  HTTP_HEADERS_TIMEOUT: durationSeconds(1).pipe(z.number().max(255, "must be at most 255 seconds")).default(10),
+  HTTP_REQUEST_TIMEOUT: durationSeconds(1).pipe(z.number().max(255, "must be at most 255 seconds")).default(30),
+  HTTP_KEEP_ALIVE_TIMEOUT: durationSeconds(1).pipe(z.number().max(255, "must be at most 255 seconds")).default(5),
+  HTTP_MAX_CONNECTIONS: integer(1, 1_000_000).default(1000),
   TRUST_PROXY: integer(0, 16).default(0),
   CORS_ORIGINS: csv.default([]),
   // Per client IP (see README, "Abuse resistance", for why these numbers).
@@ -313,6 +320,8 @@ function configSchema(options: LoadConfigOptions) {
     if (env.LOGIN_THROTTLE && env.LOGIN_THROTTLE_ACCOUNT_CAP && env.LOGIN_THROTTLE_ACCOUNT_CAP.limit < env.LOGIN_THROTTLE.limit) {
       return fail("LOGIN_THROTTLE_ACCOUNT_CAP", "must allow at least as many failures as LOGIN_THROTTLE");
     }
+    // Node refuses a header deadline past the whole request's (and it would mean nothing).
+    if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) return fail("HTTP_HEADERS_TIMEOUT", "must not be longer than HTTP_REQUEST_TIMEOUT");
     if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
       return fail("METRICS_PORT", "must differ from PORT (unset it to serve /metrics on PORT)");
     }
@@ -364,6 +373,17 @@ function configSchema(options: LoadConfigOptions) {
         trustProxyHops: env.TRUST_PROXY,
         corsOrigins: env.CORS_ORIGINS,
         shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT,
+        /**
+         * The listener's limits against slow clients (applied by src/node.ts and src/bun.ts; Bun
+         * honours only some of them, see bun.ts): the request's headers must arrive within
+         * `headersTimeoutSeconds` and the whole request within `requestTimeoutSeconds`; an idle
+         * keep-alive connection is closed after `keepAliveTimeoutSeconds`; beyond
+         * `maxConnections` open connections, new ones are closed at once.
+         */
+        headersTimeoutSeconds: env.HTTP_HEADERS_TIMEOUT,
+        requestTimeoutSeconds: env.HTTP_REQUEST_TIMEOUT,
+        keepAliveTimeoutSeconds: env.HTTP_KEEP_ALIVE_TIMEOUT,
+        maxConnections: env.HTTP_MAX_CONNECTIONS,
       },
       /** Per client IP; null = off. */
       rateLimits: {
