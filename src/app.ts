@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -28,6 +27,7 @@ import { createMemoryLoginThrottleStore } from "./login-throttle/memory-store.js
 import { createEmailFlowsService } from "./recovery/index.js";
 import { createAddressRateLimit } from "./rate-limit/address-limit.js";
 import { createEmailRouter } from "./routes/email/email.index.js";
+import { createSwaggerUi } from "./docs/swagger-ui.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -202,16 +202,20 @@ export function createApp(appDeps: AppDeps) {
     bearerFormat: "JWT",
     description: "An access token from /login or /refresh",
   });
-  app.doc31("/doc", {
-    openapi: "3.1.0",
-    info: {
-      title: "auth-service",
-      version: "0.1.0",
-      description:
-        "Registers users, logs them in, issues short-lived JWT access tokens and rotating refresh tokens. Every error is an RFC 9457 problem (application/problem+json).",
-    },
-  });
-  app.get("/ui", swaggerUI({ url: "/doc" }));
+  // DOCS_ENABLED=false (e.g. in production): neither is mounted, so both are the usual 404 problem.
+  if (deps.config.docs.enabled) {
+    app.doc31("/doc", {
+      openapi: "3.1.0",
+      info: {
+        title: "auth-service",
+        version: "0.1.0",
+        description:
+          "Registers users, logs them in, issues short-lived JWT access tokens and rotating refresh tokens. Every error is an RFC 9457 problem (application/problem+json).",
+      },
+    });
+    // Swagger UI from the swagger-ui-dist package, served by the service itself under a strict CSP.
+    app.route("/", createSwaggerUi({ documentUrl: "/doc", title: "auth-service API" }));
+  }
 
   app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "No such endpoint." }), c.var.requestId));
   app.onError((error, c) => renderProblem(c, toProblem(error, c), c.var.requestId));

@@ -273,6 +273,8 @@ const envSchema = z.object({
   // Mail-sending routes: per client IP, and per recipient address whoever asks.
   RATE_LIMIT_MAIL: countPerDuration(1_000_000).prefault("20/1h"),
   MAIL_LIMIT_PER_ADDRESS: countPerDuration(1_000).prefault("3/1h"),
+  // GET /doc (the OpenAPI document) and /ui (Swagger UI); off: both answer 404.
+  DOCS_ENABLED: flag.default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Observability (README, "Operations: logs, metrics, tracing").
   LOG_FORMAT: z.enum(["pretty", "json"], { error: "must be pretty or json" }).optional(),
@@ -416,6 +418,8 @@ function configSchema(options: LoadConfigOptions) {
         accountMaxFailures: env.LOGIN_THROTTLE_ACCOUNT_CAP!.limit,
         accountWindowSeconds: env.LOGIN_THROTTLE_ACCOUNT_CAP!.windowSeconds,
       },
+      /** `enabled`: /doc and /ui (and its assets) are served; otherwise they are 404s like any unknown path. */
+      docs: { enabled: env.DOCS_ENABLED },
       logLevel: env.LOG_LEVEL,
       /** Absent: pretty in development on a terminal, JSON otherwise (src/observability/logger.ts). */
       logFormat: env.LOG_FORMAT,

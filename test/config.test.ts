@@ -168,6 +168,12 @@ describe("loadConfig", () => {
     expect(configError(env).variable).toBe(variable);
   });
 
+  it("serves /doc and /ui unless DOCS_ENABLED is false", () => {
+    expect(loadConfig({}).docs.enabled).toBe(true);
+    expect(loadConfig({ DOCS_ENABLED: "false" }).docs.enabled).toBe(false);
+    expect(configError({ DOCS_ENABLED: "sometimes" }).variable).toBe("DOCS_ENABLED");
+  });
+
   it("treats empty variables as unset and splits CORS_ORIGINS", () => {
     const config = loadConfig({ DATABASE_URL: "", CORS_ORIGINS: "https://a.example, https://b.example" });
     expect(config.database.url).toBeUndefined();
