@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type Runtime, type ServerProcess } from "../helpers/server-process.js";
+import { SERVER_START_TIMEOUT_MS, startServer, type Runtime, type ServerProcess } from "../helpers/server-process.js";
 import { sample } from "./support.js";
 
 /**
@@ -126,7 +126,7 @@ describe.each<Runtime>(["node", "bun"])("/metrics at a production start-up on %s
     expect(warnings[0]!.level).toBe(40);
     expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(404);
     expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
-  }, 60_000);
+  }, SERVER_START_TIMEOUT_MS + 30_000);
 });
 
 describe("/metrics at a production start-up with METRICS_TOKEN", () => {
@@ -141,5 +141,5 @@ describe("/metrics at a production start-up with METRICS_TOKEN", () => {
     expect(logLines(server).map((line) => line.msg)).not.toContain(METRICS_NOT_SERVED);
     expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(401);
     expect((await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-  }, 60_000);
+  }, SERVER_START_TIMEOUT_MS + 30_000);
 });
