@@ -41,16 +41,11 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
 
 /** Turns anything thrown into an RFC 9457 problem; never echoes an internal message or a stack. */
 function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
-  if (error instanceof ProblemError) {
-    // RFC 9110 §15.5.2: every 401 carries a challenge. A bad access token gets RFC 6750's
-    // invalid_token; /login's and /refresh's 401s (no Bearer token was sent, so no error code,
-    // RFC 6750 §3.1) get the plain Bearer challenge: Bearer is what this realm accepts and what
-    // those endpoints hand out, and unlike Basic it never makes a browser open a password dialog.
-    if (error.status === 401 && !("www-authenticate" in error.headers)) {
-      error.headers["www-authenticate"] = bearerChallenge(error.code === "INVALID_TOKEN" ? "invalid_token" : undefined);
-    }
-    return error;
-  }
+  return withChallenge(classify(error, c), error, c);
+}
+
+function classify(error: Error, c: Context<AppEnv>): ProblemError {
+  if (error instanceof ProblemError) return error;
   if (error instanceof PasswordHasherBusyError) {
     return new ProblemError("SERVER_BUSY", {
       detail: "Too many password operations are queued; retry shortly.",
@@ -59,6 +54,8 @@ function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
   }
   if (error instanceof HTTPException) {
     const code = HTTP_EXCEPTION_CODES[error.status];
+    // A 503 promises Retry-After like every other 503 of the service (serviceUnavailable).
+    if (code === "SERVICE_UNAVAILABLE") return serviceUnavailable("The service cannot answer this request now; retry shortly.");
     if (code) {
       const headers: Record<string, string> = {};
       // An early 413 leaves the rest of the body unread; closing the connection keeps a keep-alive
@@ -70,6 +67,25 @@ function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
   // Never the error object itself: a driver error carries the query's values (loggable-error.ts).
   logError(c.var.services.logger, isDependencyOutage(error) ? "dependency unavailable" : "unhandled error", error, { requestId: c.var.requestId });
   return isDependencyOutage(error) ? serviceUnavailable() : new ProblemError("INTERNAL_ERROR");
+}
+
+/**
+ * RFC 9110 §15.5.2: every 401 carries a challenge, whoever raised it: our own ProblemErrors and a
+ * Hono HTTPException 401 (a middleware's) alike. A challenge the thrower prepared is kept (a
+ * ProblemError's headers, or the one on an HTTPException's own response). Otherwise a bad access
+ * token gets RFC 6750's invalid_token (for an HTTPException, which says nothing of the token, only
+ * when the request carried credentials); /login's and /refresh's 401s (no Bearer token was sent,
+ * so no error code, RFC 6750 §3.1) get the plain Bearer challenge: Bearer is what this realm
+ * accepts and what those endpoints hand out, and unlike Basic it never makes a browser open a
+ * password dialog.
+ */
+function withChallenge(problem: ProblemError, thrown: Error, c: Context<AppEnv>): ProblemError {
+  if (problem.status !== 401 || "www-authenticate" in problem.headers) return problem;
+  const fromHono = thrown instanceof HTTPException && !(thrown instanceof ProblemError);
+  const prepared = fromHono ? thrown.getResponse().headers.get("www-authenticate") : null;
+  const tokenRefused = fromHono ? c.req.header("authorization") !== undefined : problem.code === "INVALID_TOKEN";
+  problem.headers["www-authenticate"] = prepared ?? bearerChallenge(tokenRefused ? "invalid_token" : undefined);
+  return problem;
 }
 
 export function createApp(appDeps: AppDeps) {
