@@ -13,8 +13,9 @@ import { logError } from "./lib/loggable-error.js";
 import { createLoginThrottle, withLoginThrottle } from "./login-throttle/with-login-throttle.js";
 import { bearerChallenge, ProblemError, renderProblem, serviceUnavailable, type ProblemCode } from "./http/problem.js";
 import { validationHook } from "./http/validation.js";
+import { finishDocument, TAGS } from "./http/openapi.js";
 import { noStoreByDefault } from "./http/cache-control.js";
-import { createAuthRateLimits, createUserRateLimits } from "./rate-limit/middleware.js";
+import { AUTH_RATE_LIMITS, createAuthRateLimits, createUserRateLimits } from "./rate-limit/middleware.js";
 import { createObservability } from "./observability/instrument.js";
 import { createAccountRouter } from "./routes/account/account.index.js";
 import { createAdminRouter } from "./routes/admin/admin.index.js";
@@ -28,6 +29,7 @@ import { createMemoryLoginThrottleStore } from "./login-throttle/memory-store.js
 import { createEmailFlowsService } from "./recovery/index.js";
 import { createAddressRateLimit } from "./rate-limit/address-limit.js";
 import { createEmailRouter } from "./routes/email/email.index.js";
+import { createProblemsRouter } from "./routes/problems/problems.index.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -157,6 +159,7 @@ export function createApp(appDeps: AppDeps) {
     emailFlows,
     admin: createAdminService({ users, sessions, clock, recordEvent }),
     config: deps.config,
+    issuer: deps.config.jwt.issuer,
     logger,
     clock,
     remoteAddress: deps.remoteAddress,
@@ -210,6 +213,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", createAdminRouter());
   app.route("/", createEmailRouter());
   app.route("/", createServiceRouter());
+  app.route("/", createProblemsRouter());
   observability.mountMetricsEndpoint(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -218,19 +222,35 @@ export function createApp(appDeps: AppDeps) {
     bearerFormat: "JWT",
     description: "An access token from /login or /refresh",
   });
-  app.doc31("/doc", {
-    openapi: "3.1.0",
-    info: {
-      title: "auth-service",
-      version: "0.1.0",
-      description:
-        "Registers users, logs them in, issues short-lived JWT access tokens and rotating refresh tokens. Every error is an RFC 9457 problem (application/problem+json).",
-    },
+  const { issuer } = deps.config.jwt;
+  // Built once, on the first request (every route is registered by then), and served as it is.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get("/doc", (c) => {
+    document ??= finishDocument(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "auth-service",
+          version: "0.1.0",
+          description:
+            "Registers users, logs them in, issues short-lived JWT access tokens and rotating refresh tokens. Every error is an RFC 9457 problem (application/problem+json) whose `type` is a page of this service (/problems).",
+          // The repository grants no licence (package.json: private; npm's word for that is
+          // UNLICENSED, which SPDX, whose identifiers OpenAPI 3.1 takes, knows only as a LicenseRef).
+          license: { name: "UNLICENSED", identifier: "LicenseRef-UNLICENSED" } as { name: string },
+          contact: { name: "auth-service maintainers" },
+        },
+        // JWT_ISSUER is the public URL of this deployment; every path is relative to it.
+        servers: [{ url: issuer, description: "This deployment (JWT_ISSUER)" }],
+        tags: TAGS,
+      }),
+      { rateLimited: new Set(AUTH_RATE_LIMITS.flatMap(({ routes }) => routes.map(({ method, path }) => `${method} ${path}`))) },
+    );
+    return c.json(document, 200);
   });
   app.get("/ui", swaggerUI({ url: "/doc" }));
 
-  app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "No such endpoint." }), c.var.requestId));
-  app.onError((error, c) => renderProblem(c, toProblem(error, c), c.var.requestId));
+  app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "No such endpoint." }), { issuer, requestId: c.var.requestId }));
+  app.onError((error, c) => renderProblem(c, toProblem(error, c), { issuer, requestId: c.var.requestId }));
 
   return app;
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const registry = runtime.deps.metricsRegistry;
   let metricsServer: BunServer | undefined;
   if (config.metrics.port !== undefined && registry) {
-    const metricsApp = createMetricsApp({ registry, token: config.metrics.token });
+    const metricsApp = createMetricsApp({ registry, token: config.metrics.token, issuer: config.jwt.issuer });
     metricsServer = Bun.serve({ port: config.metrics.port, hostname: config.host, fetch: (request) => metricsApp.fetch(request) });
     logger.info({ port: metricsServer.port, host: config.host }, "metrics listening");
   }

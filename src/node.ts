@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const metricsServer =
     config.metrics.port === undefined || !registry
       ? undefined
-      : (serve({ fetch: createMetricsApp({ registry, token: config.metrics.token }).fetch, port: config.metrics.port, hostname: config.host }, (info) =>
+      : (serve({ fetch: createMetricsApp({ registry, token: config.metrics.token, issuer: config.jwt.issuer }).fetch, port: config.metrics.port, hostname: config.host }, (info) =>
           logger.info({ port: info.port, host: config.host }, "metrics listening"),
         ) as Server);
 
