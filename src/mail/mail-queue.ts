@@ -6,6 +6,7 @@ import { mailOutbox, type MailOutboxRow } from "../db/schema.js";
 import { isDependencyOutage } from "../lib/dependency-errors.js";
 import { loggableError } from "../lib/loggable-error.js";
 import { MailNotConfiguredError, type Mailer, type MailMessage } from "./mailer.js";
+import type { OutboxSealer } from "./outbox-sealing.js";
 
 /**
  * A durable outbox for mail: `enqueue` writes the message to the `mail_outbox` table and returns,
@@ -13,15 +14,17 @@ import { MailNotConfiguredError, type Mailer, type MailMessage } from "./mailer.
  * each once the server accepted it, and on failure tries again later, with exponential back-off and
  * jitter, until the message is older than `maxAgeSeconds` and is dropped.
  *
- * Security trade-off: a row is a whole message, with a live one-time link and so its secret token,
- * stored in the database in clear. The alternative, storing only "send a reset mail to user X" and
- * minting the token at send time, would put token creation (and its hash) into the worker and make
- * every flow asynchronous; an outbox of finished messages keeps the flows simple and survives
- * restarts. The price is bounded instead: a row lives only until its message is accepted (normally
- * well under a second), is deleted, never archived, and is dropped after `maxAgeSeconds`, which
- * should be no longer than the shortest token lifetime (a message whose link has expired is useless
- * anyway). Nothing here logs a body, a link, a token or a subject: log lines carry the row id, the
- * attempt count and the age only.
+ * A row is a whole message, with a live one-time link and so its secret token: its bodies are
+ * sealed (AES-GCM under a key derived from the signing keys, src/mail/outbox-sealing.ts), so the
+ * table never holds a link that could be presented; recipient and subject stay readable (they are
+ * not credentials, and an operator may need to see what is stuck). The alternative, storing only
+ * "send a reset mail to user X" and minting the token at send time, would put token creation into
+ * the worker and make every flow asynchronous; an outbox of finished, sealed messages keeps the
+ * flows simple and survives restarts. A row also lives only until its message is accepted, is
+ * deleted, never archived, and is dropped after `maxAgeSeconds`, which should be no longer than the
+ * shortest token lifetime. A row no listed key opens (its key was removed from the configuration)
+ * is dropped at once. Nothing here logs a body, a link, a token or a subject: log lines carry the
+ * row id, the attempt count and the age only.
  *
  * Claiming: a worker takes due rows with `SELECT … FOR UPDATE SKIP LOCKED` and, in the same
  * transaction, moves their `next_attempt_at` `leaseSeconds` ahead. Another instance skips the locked
@@ -63,6 +66,8 @@ export interface MailQueueEvent {
 export interface MailQueueOptions {
   db: Database;
   mailer: Mailer;
+  /** Seals the bodies at enqueue and opens them to send. */
+  sealer: OutboxSealer;
   logger: Logger;
   /** Injected so tests can move time; defaults to the wall clock. */
   clock?: () => Date;
@@ -88,7 +93,7 @@ export interface MailQueueOptions {
 type Outcome = "sent" | "retried" | "dropped" | "unknown";
 
 export function createMailQueue(options: MailQueueOptions): MailQueue {
-  const { db, mailer, logger } = options;
+  const { db, mailer, sealer, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const random = options.random ?? Math.random;
   const maxAgeMs = positive(options.maxAgeSeconds, "maxAgeSeconds") * 1000;
@@ -112,9 +117,9 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
     return exponential / 2 + random() * (exponential / 2);
   }
 
-  function drop(row: MailOutboxRow, attempts: number, now: Date): void {
+  function drop(row: MailOutboxRow, attempts: number, now: Date, reason = "not sent within its max age"): void {
     const event = { id: row.id, attempts, ageSeconds: ageSeconds(row, now) };
-    logger.error({ mailId: row.id, attempts, ageSeconds: event.ageSeconds, maxAgeSeconds: maxAgeMs / 1000 }, "mail dropped: not sent within its max age");
+    logger.error({ mailId: row.id, attempts, ageSeconds: event.ageSeconds, maxAgeSeconds: maxAgeMs / 1000 }, `mail dropped: ${reason}`);
     options.onDropped?.(event);
   }
 
@@ -146,8 +151,13 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
 
   async function deliver(row: MailOutboxRow): Promise<Outcome> {
     const attempts = row.attempts + 1;
+    const [text, html] = await Promise.all([
+      sealer.open(row.textBody, { rowId: row.id, field: "text" }),
+      sealer.open(row.htmlBody, { rowId: row.id, field: "html" }),
+    ]);
+    if (text === null || html === null) return unopenable(row, attempts);
     try {
-      await mailer.send({ to: row.recipient, subject: row.subject, text: row.textBody, html: row.htmlBody });
+      await mailer.send({ to: row.recipient, subject: row.subject, text, html });
     } catch (error) {
       return failed(row, attempts, error);
     }
@@ -161,6 +171,18 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
     logger.info({ mailId: row.id, attempts, ageSeconds: event.ageSeconds }, "mail sent");
     options.onSent?.(event);
     return "sent";
+  }
+
+  /** No listed key opens the row (or it was altered): it can never be sent, so it goes now. */
+  async function unopenable(row: MailOutboxRow, attempts: number): Promise<Outcome> {
+    try {
+      await db.delete(mailOutbox).where(and(eq(mailOutbox.id, row.id), eq(mailOutbox.attempts, attempts)));
+    } catch (error) {
+      logger.error({ mailId: row.id, err: loggableError(error) }, "mail that cannot be opened could not be deleted; it is tried again when its lease ends");
+      return "unknown";
+    }
+    drop(row, attempts, clock(), "its body cannot be opened with any configured key (was its signing key removed?)");
+    return "dropped";
   }
 
   async function failed(row: MailOutboxRow, attempts: number, error: unknown): Promise<Outcome> {
@@ -241,13 +263,17 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
       if (!mailer.configured) throw new MailNotConfiguredError();
       if (!message.to.trim()) throw new Error("A mail message needs a recipient");
       const id = uuidv7();
+      const [textBody, htmlBody] = await Promise.all([
+        sealer.seal(message.text, { rowId: id, field: "text" }),
+        sealer.seal(message.html, { rowId: id, field: "html" }),
+      ]);
       const now = clock();
       await db.insert(mailOutbox).values({
         id,
         recipient: message.to,
         subject: message.subject,
-        textBody: message.text,
-        htmlBody: message.html,
+        textBody,
+        htmlBody,
         createdAt: now,
         nextAttemptAt: now,
       });

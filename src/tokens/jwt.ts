@@ -12,7 +12,7 @@ import {
 } from "jose";
 import { LRUCache } from "lru-cache";
 import type { Config, SigningConfig } from "../config.js";
-import { toBase64Url } from "../lib/encoding.js";
+import { fromBase64Url, toBase64Url } from "../lib/encoding.js";
 
 export type SigningAlgorithm = "HS256" | "EdDSA" | "ES256" | "RS256" | "PS256";
 
@@ -67,6 +67,18 @@ export interface SigningKeys {
   verification: ReadonlyMap<string, VerificationKey>;
   /** The public halves, for /.well-known/jwks.json; empty for HS256. */
   publicJwks: JWK[];
+  /**
+   * Each key's secret material (the HS256 secret, a private JWK's `d`), signing key first: only
+   * ever the input of HKDF for keys of other purposes that every instance must share and the
+   * database must not hold (the mail outbox's sealing, src/mail/outbox-sealing.ts). Never logged,
+   * never served.
+   */
+  secrets: readonly KeySecret[];
+}
+
+export interface KeySecret {
+  kid: string;
+  material: Uint8Array;
 }
 
 export async function createHmacSigningKeys(secret: string): Promise<SigningKeys> {
@@ -76,7 +88,7 @@ export async function createHmacSigningKeys(secret: string): Promise<SigningKeys
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`auth-service kid\0${secret}`));
   const kid = `hs256-${toBase64Url(new Uint8Array(digest)).slice(0, 16)}`;
   const signing: VerificationKey = { kid, alg: "HS256", key };
-  return { signing, verification: new Map([[kid, signing]]), publicJwks: [] };
+  return { signing, verification: new Map([[kid, signing]]), publicJwks: [], secrets: [{ kid, material: raw }] };
 }
 
 /** The first key signs; all of them verify (rotation: add the new key first, drop the old one later). */
@@ -98,6 +110,7 @@ export async function createAsymmetricSigningKeys(privateJwks: readonly PrivateS
     signing: { ...first, key: signingKey },
     verification: new Map(keys.map((key) => [key.kid, key])),
     publicJwks,
+    secrets: privateJwks.map((jwk) => ({ kid: jwk.kid, material: fromBase64Url(jwk.d) ?? new TextEncoder().encode(jwk.d) })),
   };
 }
 

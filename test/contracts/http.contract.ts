@@ -31,8 +31,8 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
     beforeAll(async () => {
       ctx = await setup();
     });
-    // The apps are shared by the tests, their clocks are not: each test starts at the same instant,
-    // whatever an earlier one moved (sessions made later in the run are then simply newer).
+    // The apps are shared by the tests, their clocks are not: each test starts at the wall clock's now,
+    // whatever an earlier one moved (also done by vitest's setup file; bun test has none).
     beforeEach(() => {
       for (const context of [ctx, ...others]) context?.testApp.clock.reset();
     });

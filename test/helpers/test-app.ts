@@ -7,7 +7,7 @@ import { createApp, type App } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { compose, type ComposeOptions } from "../../src/compose.js";
 import { openMail } from "../../src/bootstrap.js";
-import { createAsymmetricSigningKeys, generateSigningJwk, type AccessTokens, type SigningKeys } from "../../src/tokens/jwt.js";
+import { createSigningKeys, generateSigningJwk, type AccessTokens, type SigningKeys } from "../../src/tokens/jwt.js";
 import { createArgon2idHasher, type PasswordHasher } from "../../src/password/hasher.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
 import type { AppDeps } from "../../src/deps.js";
@@ -23,10 +23,18 @@ export const FAST_ARGON2_PARAMS = { memorySize: 1024, iterations: 1, parallelism
 export interface TestClock {
   (): Date;
   advance(seconds: number): void;
-  /** Back to the instant the clock was made at: suites sharing an app call it before each test. */
+  /** Back to the wall clock's now: done before every test (test/setup/fresh-clocks.ts). */
   reset(): void;
 }
 
+/** Every clock of this test file, so each test starts with all of them at the wall clock's now. */
+const clocks = new Set<TestClock>();
+
+/**
+ * A movable clock for an app. Before each test (test/setup/fresh-clocks.ts) every clock is put back
+ * to the wall clock, so no test depends on how far an earlier one moved it (issue 18: suites moved
+ * a shared clock up to 14 days ahead and "healthy afterwards" tests relied on it).
+ */
 export function createTestClock(start = Date.now()): TestClock {
   let now = start;
   const clock = (() => new Date(now)) as TestClock;
@@ -34,9 +42,14 @@ export function createTestClock(start = Date.now()): TestClock {
     now += seconds * 1000;
   };
   clock.reset = () => {
-    now = start;
+    now = Date.now();
   };
+  clocks.add(clock);
   return clock;
+}
+
+export function resetTestClocks(): void {
+  for (const clock of clocks) clock.reset();
 }
 
 export interface TestAppOptions {
@@ -103,7 +116,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   }
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...GENEROUS_LIMITS_ENV, ...redisEnv, ...options.env });
 
-  const signingKeys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
+  // The keys the env names (JWT_PRIVATE_KEYS, JWT_SECRET), else a fresh Ed25519 key, as the development key would be.
+  const signingKeys = await createSigningKeys(config.jwt.signing, generateSigningJwk);
   const clock = createTestClock();
   const logger = options.logger ?? pino({ level: "silent" });
   // Mail as configured by the test's env: SMTP_URL for the mail tests; without it (NODE_ENV=test),
@@ -194,22 +208,36 @@ export function inProcessClient(app: App): TestClient {
   };
 }
 
-/** A real @hono/node-server listener on an ephemeral port. */
-export async function httpClient(app: App): Promise<TestClient> {
+export interface Listener {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Serves `fetch` (an app's, or any Web-standard handler) with a real @hono/node-server listener on an ephemeral port of 127.0.0.1. */
+export async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<Listener> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+    const started = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
   });
   const { port } = server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
   return {
-    transport: "http",
-    async request(method, path, options) {
-      return toTestResponse(await fetch(`${base}${path}`, buildInit(method, options)));
-    },
+    baseUrl: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();
       }),
+  };
+}
+
+/** A real @hono/node-server listener on an ephemeral port. */
+export async function httpClient(app: App): Promise<TestClient> {
+  const listener = await listen(app.fetch);
+  return {
+    transport: "http",
+    async request(method, path, options) {
+      return toTestResponse(await fetch(`${listener.baseUrl}${path}`, buildInit(method, options)));
+    },
+    close: listener.close,
   };
 }

@@ -65,16 +65,15 @@ describe("SMTP mailer", () => {
     expect(mail?.text).toContain(`Evil <script>alert("p")</script>`);
   });
 
-  it("fails within seconds when the server accepts the connection but never greets", async () => {
+  it("fails with a timeout of its own when the server accepts the connection but never greets", async () => {
     const silent: Server = createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const { port } = silent.address() as AddressInfo;
     const mailer = createSmtpMailer({ url: `smtp://127.0.0.1:${port}`, from, connectTimeoutSeconds: 1 });
-    const started = Date.now();
+    // ETIMEDOUT is nodemailer's own greeting timeout (connectTimeoutSeconds), not the test's.
     await expect(mailer.send(templates.render("password-changed-notice", { to: "a@example.test" }))).rejects.toMatchObject({
       code: "ETIMEDOUT",
     });
-    expect(Date.now() - started).toBeLessThan(5_000);
     silent.close();
   });
 
