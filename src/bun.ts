@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const registry = runtime.deps.metricsRegistry;
   let metricsServer: BunServer | undefined;
   if (config.metrics.port !== undefined && registry) {
-    const metricsApp = createMetricsApp({ registry, token: config.metrics.token });
+    const metricsApp = createMetricsApp({ registry, token: config.metrics.token, issuer: config.jwt.issuer });
     metricsServer = Bun.serve({
       port: config.metrics.port,
       hostname: config.host,

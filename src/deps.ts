@@ -76,6 +76,8 @@ export interface AppServices {
   admin: AdminService;
   emailFlows: EmailFlowsService;
   config: Pick<Config, "http">;
+  /** The public base URL (JWT_ISSUER, no trailing slash): the metadata's issuer, the problem pages' links. */
+  issuer: string;
   logger: Logger;
   clock: () => Date;
   remoteAddress: (c: Context) => string | undefined;

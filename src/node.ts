@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     config.metrics.port === undefined || !registry
       ? undefined
       : capConnections(
-          serve({ fetch: createMetricsApp({ registry, token: config.metrics.token }).fetch, port: config.metrics.port, hostname: config.host, serverOptions }, (info) =>
+          serve({ fetch: createMetricsApp({ registry, token: config.metrics.token, issuer: config.jwt.issuer }).fetch, port: config.metrics.port, hostname: config.host, serverOptions }, (info) =>
             logger.info({ port: info.port, host: config.host }, "metrics listening"),
           ) as Server,
           config.http,

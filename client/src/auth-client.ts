@@ -6,7 +6,8 @@ export type User = components["schemas"]["User"];
 export type TokenPair = components["schemas"]["TokenPair"];
 export type RegisterRequest = components["schemas"]["RegisterRequest"];
 export type LoginRequest = components["schemas"]["LoginRequest"];
-export type LogoutScope = NonNullable<components["schemas"]["LogoutRequest"]["scope"]>;
+/** /logout's body is inline in the document (so that its defaulted `scope` stays optional): read from the path. */
+export type LogoutScope = NonNullable<paths["/logout"]["post"]["requestBody"]["content"]["application/json"]["scope"]>;
 
 /** The token pair a client holds, with the access token's expiry on the client's own clock. */
 export interface StoredTokens {

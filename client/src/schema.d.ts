@@ -14,7 +14,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account */
+        /**
+         * Create an account
+         * @description Creates the account with the role `user`; it logs nobody in (POST /login does). The new password must pass the password policy, each refusal a 400 naming its rule. Rate limited per client address.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -33,7 +36,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for a token pair
-         * @description An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right.
+         * @description An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right. Rate limited per client address, and failed passwords are throttled per account and source (429).
          */
         post: operations["login"];
         delete?: never;
@@ -49,7 +52,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The user the access token belongs to */
+        /**
+         * The user the access token belongs to
+         * @description Read from the database on every call, so it shows the user as they are now, not as the token's claims were.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -60,7 +66,10 @@ export interface paths {
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
-        /** Change the caller's profile (name) */
+        /**
+         * Change the caller's profile (name)
+         * @description `name: null` clears the name.
+         */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -111,7 +120,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's live sessions, newest first */
+        /**
+         * The caller's live sessions, newest first
+         * @description One session per login, with where it was made and when it ends unless refreshed.
+         */
         get: operations["listSessions"];
         put?: never;
         post?: never;
@@ -168,7 +180,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's recent security events, newest first */
+        /**
+         * The caller's recent security events, newest first
+         * @description Logins, failed logins, refreshes, revocations, password and role changes of the caller's account, kept for SECURITY_EVENT_RETENTION.
+         */
         get: operations["listMyEvents"];
         put?: never;
         post?: never;
@@ -349,8 +364,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: 200 while the process serves */
-        get: operations["healthz"];
+        /**
+         * Liveness: 200 while the process serves
+         * @description Touches no dependency: a failing database does not make the process unhealthy (see /readyz).
+         */
+        get: operations["checkLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -366,8 +384,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 when the database (and Redis, where configured) answer */
-        get: operations["readyz"];
+        /**
+         * Readiness: 200 when the database (and Redis, where configured) answer
+         * @description Each dependency has 2 seconds to answer; a load balancer sends no traffic to an instance answering 503.
+         */
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -383,8 +404,71 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public keys that verify access tokens (empty with HS256) */
-        get: operations["jwks"];
+        /**
+         * Public keys that verify access tokens (empty with HS256)
+         * @description Every key that may have signed a live access token; verifiers pick a key by the token's `kid` and pin its `alg`.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * RFC 8414 authorization server metadata: the issuer and where its keys are
+         * @description What is true today: `issuer` and `jwks_uri`. There is no authorization or OAuth token endpoint yet, so `response_types_supported` and `grant_types_supported` are empty.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every problem type this service answers with
+         * @description An HTML index of the problem types, or the list as JSON when `Accept` prefers `application/json`.
+         */
+        get: operations["listProblemTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/problems/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a problem type means: the page its `type` URI points to
+         * @description A short HTML page for people, or the same facts as JSON when `Accept` prefers `application/json`. Every `type` of this service's problems is such a URI, built on JWT_ISSUER.
+         */
+        get: operations["getProblemType"];
         put?: never;
         post?: never;
         delete?: never;
@@ -417,6 +501,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": false,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z"
+         *     }
+         */
         User: {
             /** Format: uuid */
             id: string;
@@ -433,13 +530,21 @@ export interface components {
         };
         /** @description RFC 9457 problem details (application/problem+json). */
         Problem: {
-            /** @example https://auth-service.dev/problems/validation-failed */
+            /**
+             * Format: uri
+             * @description `<issuer>/problems/<code in kebab-case>`: a page about this problem, served by this service
+             * @example https://auth.example.com/problems/validation-failed
+             */
             type: string;
             title: string;
             status: number;
             detail?: string;
-            /** @description Stable machine-readable code (UPPER_SNAKE). */
-            code: string;
+            /**
+             * @description Stable machine-readable code; the table of codes is in the service's API.md and at /problems/{slug}
+             * @enum {string}
+             */
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED";
+            /** @description The answer's X-Request-Id */
             request_id?: string;
             errors?: {
                 /** @description JSON Pointer into the request body */
@@ -449,6 +554,13 @@ export interface components {
                 detail: string;
             }[];
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "correct horse battery",
+         *       "name": "Ada Lovelace"
+         *     }
+         */
         RegisterRequest: {
             /**
              * Format: email
@@ -463,6 +575,15 @@ export interface components {
             /** @example Ada Lovelace */
             name?: string;
         };
+        /**
+         * @example {
+         *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTEtZWQyNTUxOSIsInR5cCI6ImF0K2p3dCJ9.eyJpc3MiOiJodHRwczovL2F1dGguZXhhbXBsZS5jb20iLCJzdWIiOiIwMTkzYjdlNC01ZjFjLTdhMmItOWMzZC00ZTVmNmE3YjhjOWQifQ.c2lnbmF0dXJl",
+         *       "token_type": "Bearer",
+         *       "expires_in": 900,
+         *       "refresh_token": "AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1",
+         *       "refresh_expires_in": 1209600
+         *     }
+         */
         TokenPair: {
             /** @description JWT (RFC 9068, typ at+jwt) */
             access_token: string;
@@ -475,6 +596,12 @@ export interface components {
             /** @description Seconds until the refresh token expires unless used (idle or absolute limit) */
             refresh_expires_in: number;
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "correct horse battery"
+         *     }
+         */
         LoginRequest: {
             /**
              * Format: email
@@ -484,17 +611,29 @@ export interface components {
             /** Format: password */
             password: string;
         };
+        /**
+         * @example {
+         *       "refresh_token": "AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1"
+         *     }
+         */
         RefreshRequest: {
+            /**
+             * @description The refresh_token of the latest token pair
+             * @example AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1
+             */
             refresh_token: string;
         };
-        LogoutRequest: components["schemas"]["RefreshRequest"] & {
-            /**
-             * @description session: this token's session; others: every other session of its user; all: every session of its user
-             * @default session
-             * @enum {string}
-             */
-            scope?: "session" | "others" | "all";
-        };
+        /**
+         * @example {
+         *       "id": "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "last_used_at": "2026-11-28T14:05:00.000Z",
+         *       "expires_at": "2026-12-12T14:05:00.000Z",
+         *       "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+         *       "ip": "203.0.113.7",
+         *       "current": true
+         *     }
+         */
         Session: {
             /** Format: uuid */
             id: string;
@@ -512,6 +651,11 @@ export interface components {
             /** @description The session of the access token used for this call */
             current: boolean;
         };
+        /**
+         * @example {
+         *       "name": "Ada Lovelace"
+         *     }
+         */
         UpdateProfileRequest: {
             /**
              * @description null clears the name
@@ -519,6 +663,12 @@ export interface components {
              */
             name: string | null;
         };
+        /**
+         * @example {
+         *       "current_password": "correct horse battery",
+         *       "new_password": "a quieter harbour at dawn"
+         *     }
+         */
         ChangePasswordRequest: {
             current_password: string;
             /**
@@ -527,12 +677,45 @@ export interface components {
              */
             new_password: string;
         };
+        /**
+         * @example {
+         *       "password": "correct horse battery"
+         *     }
+         */
         DeleteAccountRequest: {
             password: string;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193b7e9-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+         *           "type": "login_succeeded",
+         *           "occurred_at": "2026-11-28T14:05:00.000Z",
+         *           "ip": "203.0.113.7",
+         *           "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+         *           "session_id": "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
+         *           "actor_id": null,
+         *           "details": null
+         *         }
+         *       ]
+         *     }
+         */
         SecurityEventList: {
             items: components["schemas"]["SecurityEvent"][];
         };
+        /**
+         * @example {
+         *       "id": "0193b7e9-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+         *       "type": "login_succeeded",
+         *       "occurred_at": "2026-11-28T14:05:00.000Z",
+         *       "ip": "203.0.113.7",
+         *       "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+         *       "session_id": "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
+         *       "actor_id": null,
+         *       "details": null
+         *     }
+         */
         SecurityEvent: {
             /** Format: uuid */
             id: string;
@@ -553,22 +736,83 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *           "email": "ada@example.com",
+         *           "name": "Ada Lovelace",
+         *           "roles": [
+         *             "user"
+         *           ],
+         *           "email_verified": true,
+         *           "created_at": "2026-11-28T13:45:00.000Z",
+         *           "updated_at": "2026-11-28T13:45:00.000Z",
+         *           "disabled_at": null
+         *         }
+         *       ],
+         *       "next_cursor": "MDE5M2I3ZTQtNWYxYy03YTJiLTljM2QtNGU1ZjZhN2I4Yzlk"
+         *     }
+         */
         AdminUserPage: {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
         };
+        /**
+         * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": true,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z",
+         *       "disabled_at": null
+         *     }
+         */
         AdminUser: components["schemas"]["User"] & {
             /** Format: date-time */
             disabled_at: string | null;
         };
+        /**
+         * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": true,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z",
+         *       "disabled_at": null,
+         *       "session_count": 2
+         *     }
+         */
         AdminUserDetail: components["schemas"]["AdminUser"] & {
             /** @description Live sessions */
             session_count: number;
         };
+        /**
+         * @example {
+         *       "roles": [
+         *         "user",
+         *         "admin"
+         *       ]
+         *     }
+         */
         UpdateUserRequest: {
             roles?: string[];
             disabled?: boolean;
         };
+        /**
+         * @example {
+         *       "token": "q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8"
+         *     }
+         */
         VerifyEmailRequest: {
             /**
              * @description The `token` query parameter of the link in the message
@@ -576,6 +820,11 @@ export interface components {
              */
             token: string;
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com"
+         *     }
+         */
         ForgotPasswordRequest: {
             /**
              * Format: email
@@ -583,6 +832,12 @@ export interface components {
              */
             email: string;
         };
+        /**
+         * @example {
+         *       "token": "q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8",
+         *       "new_password": "a quieter harbour at dawn"
+         *     }
+         */
         ResetPasswordRequest: {
             /**
              * @description The `token` query parameter of the link in the message
@@ -595,6 +850,12 @@ export interface components {
              */
             new_password: string;
         };
+        /**
+         * @example {
+         *       "new_email": "ada.lovelace@example.org",
+         *       "password": "correct horse battery"
+         *     }
+         */
         ChangeEmailRequest: {
             /**
              * Format: email
@@ -604,19 +865,42 @@ export interface components {
             /** Format: password */
             password: string;
         };
+        /**
+         * @example {
+         *       "status": "ok",
+         *       "checks": {
+         *         "database": "ok",
+         *         "redis": "ok"
+         *       }
+         *     }
+         */
         Readiness: {
             /** @enum {string} */
             status: "ok" | "unavailable";
             /**
              * @example {
              *       "database": "ok",
-             *       "redis": "unavailable"
+             *       "redis": "ok"
              *     }
              */
             checks: {
                 [key: string]: "ok" | "unavailable";
             };
         };
+        /**
+         * @example {
+         *       "keys": [
+         *         {
+         *           "kty": "OKP",
+         *           "kid": "2026-11-ed25519",
+         *           "alg": "EdDSA",
+         *           "use": "sig",
+         *           "crv": "Ed25519",
+         *           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *         }
+         *       ]
+         *     }
+         */
         JwkSet: {
             keys: components["schemas"]["PublicJwk"][];
         };
@@ -633,11 +917,126 @@ export interface components {
             /** @description RSA public exponent (RSA keys) */
             e?: string;
         };
+        /**
+         * @description RFC 8414 authorization server metadata
+         * @example {
+         *       "issuer": "https://auth.example.com",
+         *       "jwks_uri": "https://auth.example.com/.well-known/jwks.json",
+         *       "response_types_supported": [],
+         *       "grant_types_supported": [],
+         *       "service_documentation": "https://auth.example.com/ui"
+         *     }
+         */
+        AuthorizationServerMetadata: {
+            /**
+             * Format: uri
+             * @description JWT_ISSUER: the `iss` of every access token
+             */
+            issuer: string;
+            /**
+             * Format: uri
+             * @description The keys that verify access tokens
+             */
+            jwks_uri: string;
+            /** @description Empty until the service has an authorization endpoint */
+            response_types_supported: string[];
+            /** @description Empty until the service has an OAuth token endpoint */
+            grant_types_supported: string[];
+            /**
+             * Format: uri
+             * @description Human-readable API documentation (Swagger UI)
+             */
+            service_documentation: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "type": "https://auth.example.com/problems/not-found",
+         *           "code": "NOT_FOUND",
+         *           "status": 404,
+         *           "title": "Not found",
+         *           "description": "There is no such endpoint, or no such resource for this caller. The endpoints are listed in the OpenAPI document (/doc)."
+         *         }
+         *       ]
+         *     }
+         */
+        ProblemTypeList: {
+            items: components["schemas"]["ProblemType"][];
+        };
+        /**
+         * @example {
+         *       "type": "https://auth.example.com/problems/rate-limited",
+         *       "code": "RATE_LIMITED",
+         *       "status": 429,
+         *       "title": "Too many requests",
+         *       "description": "A rate limit or the failed-password throttle refused the request. Wait the seconds in `Retry-After` before retrying; `RateLimit` and `RateLimit-Policy` name the policy."
+         *     }
+         */
+        ProblemType: {
+            /**
+             * Format: uri
+             * @description This page's URI: the `type` of the problems of this code
+             */
+            type: string;
+            /** @enum {string} */
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED";
+            status: number;
+            title: string;
+            /** @description What the problem means and what a client can do about it */
+            description: string;
+        };
     };
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The request's own X-Request-Id when it is 1 to 128 characters of A-Z a-z 0-9 _ - =, otherwise a fresh UUID; also the problem's `request_id`
+         * @example 0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d
+         */
+        RequestId: string;
+        /**
+         * @description Tokens, users, sessions, events and problems are never cached (RFC 9111 §5.2.2.5; RFC 6749 §5.1)
+         * @example no-store
+         */
+        CacheControlNoStore: "no-store";
+        /**
+         * @description The same for HTTP/1.0 caches
+         * @example no-cache
+         */
+        PragmaNoCache: "no-cache";
+        /**
+         * @description A public document: any cache may keep it this many seconds
+         * @example public, max-age=300
+         */
+        CacheControlPublic: string;
+        /**
+         * @description The Bearer challenge (RFC 6750 §3): `error="invalid_token"` when a token was sent and refused, `error="insufficient_scope"` with the `scope` needed for a valid token that lacks a role, no `error` when no token was sent
+         * @example Bearer realm="auth-service", error="invalid_token"
+         */
+        WwwAuthenticate: string;
+        /**
+         * @description Seconds to wait before retrying, at least 1
+         * @example 30
+         */
+        RetryAfter: string;
+        /**
+         * @description The rate-limit policies of this route (draft-ietf-httpapi-ratelimit-headers, Structured Fields form): `"<name>";q=<quota>;w=<window seconds>`, one list member per policy; on every answer of a rate-limited route while its limit is on, always on its 429
+         * @example "login";q=20;w=600
+         */
+        RateLimitPolicy: string;
+        /**
+         * @description What is left of each policy: `"<name>";r=<remaining>;t=<seconds until reset>`; a 429 carries `r=0` and `t` equal to Retry-After
+         * @example "login";r=17;t=412
+         */
+        RateLimit: string;
+        /**
+         * @description The server closes the connection after this answer, whose request body it did not read
+         * @example close
+         */
+        ConnectionClose: "close";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -658,15 +1057,25 @@ export interface operations {
             /** @description The new user */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, MALFORMED_JSON) */
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -676,6 +1085,11 @@ export interface operations {
             /** @description Conflict (EMAIL_TAKEN) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -685,6 +1099,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -694,6 +1114,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -703,15 +1128,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -736,7 +1173,11 @@ export interface operations {
             /** @description A new session's token pair */
             200: {
                 headers: {
-                    "cache-control"?: string;
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -746,6 +1187,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -755,15 +1201,26 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_CREDENTIALS) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated but not allowed (ACCOUNT_DISABLED) */
+            /** @description Authenticated but not allowed (ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -773,6 +1230,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -782,6 +1245,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -791,15 +1259,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -820,6 +1300,9 @@ export interface operations {
             /** @description The current user */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -829,15 +1312,23 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -862,6 +1353,11 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -869,6 +1365,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -878,6 +1379,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -887,6 +1394,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -896,6 +1408,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -905,6 +1423,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -914,15 +1437,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -947,6 +1482,9 @@ export interface operations {
             /** @description The updated user */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -956,6 +1494,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -965,6 +1506,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -974,6 +1519,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -983,15 +1532,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1016,7 +1572,11 @@ export interface operations {
             /** @description The successor token pair */
             200: {
                 headers: {
-                    "cache-control"?: string;
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1026,6 +1586,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1035,6 +1600,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_REFRESH_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1044,6 +1615,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1053,6 +1630,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1062,15 +1644,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1088,13 +1682,29 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LogoutRequest"];
+                "application/json": {
+                    /**
+                     * @description The refresh_token of the latest token pair
+                     * @example AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1
+                     */
+                    refresh_token: string;
+                    /**
+                     * @description session: this token's session; others: every other session of its user; all: every session of its user
+                     * @default session
+                     * @example session
+                     * @enum {string}
+                     */
+                    scope?: "session" | "others" | "all";
+                };
             };
         };
         responses: {
             /** @description The session is revoked (or never existed) */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1102,6 +1712,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1111,6 +1724,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1120,15 +1737,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1149,6 +1773,9 @@ export interface operations {
             /** @description Live sessions; `current` marks the one of this access token */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1158,15 +1785,23 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1189,6 +1824,9 @@ export interface operations {
             /** @description The session is ended */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1196,6 +1834,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1205,15 +1847,22 @@ export interface operations {
             /** @description Not found (NOT_FOUND) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1238,13 +1887,23 @@ export interface operations {
             /** @description Changed */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, MALFORMED_JSON) */
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1254,6 +1913,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1263,6 +1928,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1272,6 +1942,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1281,6 +1957,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1290,15 +1971,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1321,6 +2014,9 @@ export interface operations {
             /** @description Recent events */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1330,6 +2026,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1339,15 +2038,23 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1374,6 +2081,9 @@ export interface operations {
             /** @description A page of users; next_cursor is null on the last page */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1383,6 +2093,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1392,6 +2105,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1401,15 +2118,23 @@ export interface operations {
             /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1432,6 +2157,9 @@ export interface operations {
             /** @description The user */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1441,6 +2169,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1450,6 +2181,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1459,6 +2194,10 @@ export interface operations {
             /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1468,15 +2207,22 @@ export interface operations {
             /** @description Not found (NOT_FOUND) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1503,6 +2249,9 @@ export interface operations {
             /** @description The updated user */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1512,6 +2261,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1521,6 +2273,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1530,6 +2286,10 @@ export interface operations {
             /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1539,6 +2299,9 @@ export interface operations {
             /** @description Not found (NOT_FOUND) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1548,6 +2311,9 @@ export interface operations {
             /** @description Conflict (CONFLICT) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1557,6 +2323,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1566,15 +2336,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1597,6 +2374,9 @@ export interface operations {
             /** @description Every session of the user is ended */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1604,6 +2384,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1613,6 +2396,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1622,6 +2409,10 @@ export interface operations {
             /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1631,15 +2422,22 @@ export interface operations {
             /** @description Not found (NOT_FOUND) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1660,6 +2458,11 @@ export interface operations {
             /** @description The message is queued (or the address is verified already) */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1667,6 +2470,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1676,15 +2485,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1709,6 +2530,9 @@ export interface operations {
             /** @description The user as they are now */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1718,6 +2542,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, INVALID_ONE_TIME_TOKEN) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1727,6 +2554,9 @@ export interface operations {
             /** @description Conflict (EMAIL_TAKEN) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1736,6 +2566,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1745,15 +2579,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1778,6 +2619,11 @@ export interface operations {
             /** @description Accepted: a link is sent if the address has an account */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1785,6 +2631,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1794,6 +2645,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1803,6 +2660,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1812,15 +2674,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1845,13 +2719,19 @@ export interface operations {
             /** @description The password is set */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, MALFORMED_JSON, INVALID_ONE_TIME_TOKEN) */
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, INVALID_ONE_TIME_TOKEN) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1861,6 +2741,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1870,15 +2754,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1903,6 +2794,11 @@ export interface operations {
             /** @description The confirmation message is queued */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1910,6 +2806,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1919,6 +2820,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1928,6 +2835,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1937,6 +2849,11 @@ export interface operations {
             /** @description Conflict (EMAIL_TAKEN, CONFLICT) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1946,6 +2863,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1955,6 +2878,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1964,15 +2892,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1981,7 +2921,7 @@ export interface operations {
             };
         };
     };
-    healthz: {
+    checkLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -1993,6 +2933,9 @@ export interface operations {
             /** @description The process is serving */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2002,9 +2945,21 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    readyz: {
+    checkReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -2016,6 +2971,9 @@ export interface operations {
             /** @description Every dependency answers */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2025,15 +2983,39 @@ export interface operations {
             /** @description At least one dependency does not answer; `checks` names it */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable",
+                     *       "checks": {
+                     *         "database": "ok",
+                     *         "redis": "unavailable"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    jwks: {
+    getJwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -2045,10 +3027,151 @@ export interface operations {
             /** @description The JSON Web Key Set */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JwkSet"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProblemTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The problem types */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    /**
+                     * @description No scripts, no external resources: `default-src 'none'` and the hash of the page's one stylesheet
+                     * @example default-src 'none'; style-src 'sha256-…'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'
+                     */
+                    "Content-Security-Policy"?: string;
+                    /**
+                     * @description The answer depends on Accept (HTML or JSON)
+                     * @example Accept
+                     */
+                    Vary?: "Accept";
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ProblemTypeList"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProblemType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A problem code in kebab-case */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The problem type */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    /**
+                     * @description No scripts, no external resources: `default-src 'none'` and the hash of the page's one stylesheet
+                     * @example default-src 'none'; style-src 'sha256-…'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'
+                     */
+                    "Content-Security-Policy"?: string;
+                    /**
+                     * @description The answer depends on Accept (HTML or JSON)
+                     * @example Accept
+                     */
+                    Vary?: "Accept";
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ProblemType"];
+                };
+            };
+            /** @description Not found (NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2065,10 +3188,30 @@ export interface operations {
             /** @description The metrics */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # HELP http_requests_total HTTP requests answered, by method, route pattern and status.
+                     *     # TYPE http_requests_total counter
+                     *     http_requests_total{method="GET",route="/me",status="200"} 42
+                     */
                     "text/plain; version=0.0.4; charset=utf-8": string;
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
