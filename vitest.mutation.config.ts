@@ -21,6 +21,7 @@ export default defineConfig({
       "test/cli/**",
       "test/observability/observability-process.test.ts",
       "test/sessions/redis-cluster.test.ts",
+      "test/security/slow-clients.security.test.ts",
     ],
   },
 });

@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -13,8 +12,9 @@ import { logError } from "./lib/loggable-error.js";
 import { createLoginThrottle, withLoginThrottle } from "./login-throttle/with-login-throttle.js";
 import { bearerChallenge, ProblemError, renderProblem, serviceUnavailable, type ProblemCode } from "./http/problem.js";
 import { validationHook } from "./http/validation.js";
+import { finishDocument, TAGS } from "./http/openapi.js";
 import { noStoreByDefault } from "./http/cache-control.js";
-import { createAuthRateLimits, createUserRateLimits } from "./rate-limit/middleware.js";
+import { AUTH_RATE_LIMITS, createAuthRateLimits, createUserRateLimits } from "./rate-limit/middleware.js";
 import { createObservability } from "./observability/instrument.js";
 import { createAccountRouter } from "./routes/account/account.index.js";
 import { createAdminRouter } from "./routes/admin/admin.index.js";
@@ -30,6 +30,8 @@ import { createAddressRateLimit } from "./rate-limit/address-limit.js";
 import { createEmailRouter } from "./routes/email/email.index.js";
 import { createMfaService } from "./mfa/index.js";
 import { createMfaRouter } from "./routes/mfa/mfa.index.js";
+import { createSwaggerUi } from "./docs/swagger-ui.js";
+import { createProblemsRouter } from "./routes/problems/problems.index.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -43,16 +45,11 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
 
 /** Turns anything thrown into an RFC 9457 problem; never echoes an internal message or a stack. */
 function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
-  if (error instanceof ProblemError) {
-    // RFC 9110 §15.5.2: every 401 carries a challenge. A bad access token gets RFC 6750's
-    // invalid_token; /login's and /refresh's 401s (no Bearer token was sent, so no error code,
-    // RFC 6750 §3.1) get the plain Bearer challenge: Bearer is what this realm accepts and what
-    // those endpoints hand out, and unlike Basic it never makes a browser open a password dialog.
-    if (error.status === 401 && !("www-authenticate" in error.headers)) {
-      error.headers["www-authenticate"] = bearerChallenge(error.code === "INVALID_TOKEN" ? "invalid_token" : undefined);
-    }
-    return error;
-  }
+  return withChallenge(classify(error, c), error, c);
+}
+
+function classify(error: Error, c: Context<AppEnv>): ProblemError {
+  if (error instanceof ProblemError) return error;
   if (error instanceof PasswordHasherBusyError) {
     return new ProblemError("SERVER_BUSY", {
       detail: "Too many password operations are queued; retry shortly.",
@@ -61,6 +58,8 @@ function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
   }
   if (error instanceof HTTPException) {
     const code = HTTP_EXCEPTION_CODES[error.status];
+    // A 503 promises Retry-After like every other 503 of the service (serviceUnavailable).
+    if (code === "SERVICE_UNAVAILABLE") return serviceUnavailable("The service cannot answer this request now; retry shortly.");
     if (code) {
       const headers: Record<string, string> = {};
       // An early 413 leaves the rest of the body unread; closing the connection keeps a keep-alive
@@ -72,6 +71,25 @@ function toProblem(error: Error, c: Context<AppEnv>): ProblemError {
   // Never the error object itself: a driver error carries the query's values (loggable-error.ts).
   logError(c.var.services.logger, isDependencyOutage(error) ? "dependency unavailable" : "unhandled error", error, { requestId: c.var.requestId });
   return isDependencyOutage(error) ? serviceUnavailable() : new ProblemError("INTERNAL_ERROR");
+}
+
+/**
+ * RFC 9110 §15.5.2: every 401 carries a challenge, whoever raised it: our own ProblemErrors and a
+ * Hono HTTPException 401 (a middleware's) alike. A challenge the thrower prepared is kept (a
+ * ProblemError's headers, or the one on an HTTPException's own response). Otherwise a bad access
+ * token gets RFC 6750's invalid_token (for an HTTPException, which says nothing of the token, only
+ * when the request carried credentials); /login's and /refresh's 401s (no Bearer token was sent,
+ * so no error code, RFC 6750 §3.1) get the plain Bearer challenge: Bearer is what this realm
+ * accepts and what those endpoints hand out, and unlike Basic it never makes a browser open a
+ * password dialog.
+ */
+function withChallenge(problem: ProblemError, thrown: Error, c: Context<AppEnv>): ProblemError {
+  if (problem.status !== 401 || "www-authenticate" in problem.headers) return problem;
+  const fromHono = thrown instanceof HTTPException && !(thrown instanceof ProblemError);
+  const prepared = fromHono ? thrown.getResponse().headers.get("www-authenticate") : null;
+  const tokenRefused = fromHono ? c.req.header("authorization") !== undefined : problem.code === "INVALID_TOKEN";
+  problem.headers["www-authenticate"] = prepared ?? bearerChallenge(tokenRefused ? "invalid_token" : undefined);
+  return problem;
 }
 
 export function createApp(appDeps: AppDeps) {
@@ -163,6 +181,7 @@ export function createApp(appDeps: AppDeps) {
     mfa,
     admin: createAdminService({ users, sessions, clock, recordEvent }),
     config: deps.config,
+    issuer: deps.config.jwt.issuer,
     logger,
     clock,
     remoteAddress: deps.remoteAddress,
@@ -217,6 +236,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", createEmailRouter());
   app.route("/", createMfaRouter());
   app.route("/", createServiceRouter());
+  app.route("/", createProblemsRouter());
   observability.mountMetricsEndpoint(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -225,19 +245,39 @@ export function createApp(appDeps: AppDeps) {
     bearerFormat: "JWT",
     description: "An access token from /login or /refresh",
   });
-  app.doc31("/doc", {
-    openapi: "3.1.0",
-    info: {
-      title: "auth-service",
-      version: "0.1.0",
-      description:
-        "Registers users, logs them in, issues short-lived JWT access tokens and rotating refresh tokens. Every error is an RFC 9457 problem (application/problem+json).",
-    },
-  });
-  app.get("/ui", swaggerUI({ url: "/doc" }));
+  const { issuer } = deps.config.jwt;
+  // DOCS_ENABLED=false (e.g. in production): neither is mounted, so both are the usual 404 problem.
+  if (deps.config.docs.enabled) {
+    // Built once, on the first request (every route is registered by then), and served as it is.
+    let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+    app.get("/doc", (c) => {
+      document ??= finishDocument(
+        app.getOpenAPI31Document({
+          openapi: "3.1.0",
+          info: {
+            title: "auth-service",
+            version: "0.1.0",
+            description:
+              "Registers users, logs them in, issues short-lived JWT access tokens and rotating refresh tokens. Every error is an RFC 9457 problem (application/problem+json) whose `type` is a page of this service (/problems).",
+            // The repository grants no licence (package.json: private; npm's word for that is
+            // UNLICENSED, which SPDX, whose identifiers OpenAPI 3.1 takes, knows only as a LicenseRef).
+            license: { name: "UNLICENSED", identifier: "LicenseRef-UNLICENSED" } as { name: string },
+            contact: { name: "auth-service maintainers" },
+          },
+          // JWT_ISSUER is the public URL of this deployment; every path is relative to it.
+          servers: [{ url: issuer, description: "This deployment (JWT_ISSUER)" }],
+          tags: TAGS,
+        }),
+        { rateLimited: new Set(AUTH_RATE_LIMITS.flatMap(({ routes }) => routes.map(({ method, path }) => `${method} ${path}`))) },
+      );
+      return c.json(document, 200);
+    });
+    // Swagger UI from the swagger-ui-dist package, served by the service itself under a strict CSP.
+    app.route("/", createSwaggerUi({ documentUrl: "/doc", title: "auth-service API" }));
+  }
 
-  app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "No such endpoint." }), c.var.requestId));
-  app.onError((error, c) => renderProblem(c, toProblem(error, c), c.var.requestId));
+  app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "No such endpoint." }), { issuer, requestId: c.var.requestId }));
+  app.onError((error, c) => renderProblem(c, toProblem(error, c), { issuer, requestId: c.var.requestId }));
 
   return app;
 }

@@ -252,6 +252,13 @@ const envSchema = z.object({
   // Password jobs one client (a user id or an address) may have running or queued at once (src/password/pool.ts).
   PASSWORD_HASH_MAX_PER_CLIENT: integer(1, 10_000).default(4),
   BODY_LIMIT_BYTES: integer(256, 1_048_576).default(16_384),
+  // Slow clients (README, "Security limits"): the listener's own deadlines and connection cap, so a
+  // client that drips its headers or body, or holds a connection idle, is cut off. At most 255 s:
+  // Bun refuses a longer idle timeout.
+  HTTP_HEADERS_TIMEOUT: durationSeconds(1).pipe(z.number().max(255, "must be at most 255 seconds")).default(10),
+  HTTP_REQUEST_TIMEOUT: durationSeconds(1).pipe(z.number().max(255, "must be at most 255 seconds")).default(30),
+  HTTP_KEEP_ALIVE_TIMEOUT: durationSeconds(1).pipe(z.number().max(255, "must be at most 255 seconds")).default(5),
+  HTTP_MAX_CONNECTIONS: integer(1, 1_000_000).default(1000),
   TRUST_PROXY: integer(0, 16).default(0),
   CORS_ORIGINS: csv.default([]),
   // Per client IP (see README, "Abuse resistance", for why these numbers).
@@ -288,6 +295,8 @@ const envSchema = z.object({
   // Mail-sending routes: per client IP, and per recipient address whoever asks.
   RATE_LIMIT_MAIL: countPerDuration(1_000_000).prefault("20/1h"),
   MAIL_LIMIT_PER_ADDRESS: countPerDuration(1_000).prefault("3/1h"),
+  // GET /doc (the OpenAPI document) and /ui (Swagger UI); off: both answer 404.
+  DOCS_ENABLED: flag.default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Observability (README, "Operations: logs, metrics, tracing").
   LOG_FORMAT: z.enum(["pretty", "json"], { error: "must be pretty or json" }).optional(),
@@ -335,6 +344,8 @@ function configSchema(options: LoadConfigOptions) {
     if (env.LOGIN_THROTTLE && env.LOGIN_THROTTLE_ACCOUNT_CAP && env.LOGIN_THROTTLE_ACCOUNT_CAP.limit < env.LOGIN_THROTTLE.limit) {
       return fail("LOGIN_THROTTLE_ACCOUNT_CAP", "must allow at least as many failures as LOGIN_THROTTLE");
     }
+    // Node refuses a header deadline past the whole request's (and it would mean nothing).
+    if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) return fail("HTTP_HEADERS_TIMEOUT", "must not be longer than HTTP_REQUEST_TIMEOUT");
     if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
       return fail("METRICS_PORT", "must differ from PORT (unset it to serve /metrics on PORT)");
     }
@@ -400,6 +411,17 @@ function configSchema(options: LoadConfigOptions) {
         trustProxyHops: env.TRUST_PROXY,
         corsOrigins: env.CORS_ORIGINS,
         shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT,
+        /**
+         * The listener's limits against slow clients (applied by src/node.ts and src/bun.ts; Bun
+         * honours only some of them, see bun.ts): the request's headers must arrive within
+         * `headersTimeoutSeconds` and the whole request within `requestTimeoutSeconds`; an idle
+         * keep-alive connection is closed after `keepAliveTimeoutSeconds`; beyond
+         * `maxConnections` open connections, new ones are closed at once.
+         */
+        headersTimeoutSeconds: env.HTTP_HEADERS_TIMEOUT,
+        requestTimeoutSeconds: env.HTTP_REQUEST_TIMEOUT,
+        keepAliveTimeoutSeconds: env.HTTP_KEEP_ALIVE_TIMEOUT,
+        maxConnections: env.HTTP_MAX_CONNECTIONS,
       },
       /** Per client IP; null = off. */
       rateLimits: {
@@ -433,6 +455,8 @@ function configSchema(options: LoadConfigOptions) {
         accountMaxFailures: env.LOGIN_THROTTLE_ACCOUNT_CAP!.limit,
         accountWindowSeconds: env.LOGIN_THROTTLE_ACCOUNT_CAP!.windowSeconds,
       },
+      /** `enabled`: /doc and /ui (and its assets) are served; otherwise they are 404s like any unknown path. */
+      docs: { enabled: env.DOCS_ENABLED },
       logLevel: env.LOG_LEVEL,
       /** Absent: pretty in development on a terminal, JSON otherwise (src/observability/logger.ts). */
       logFormat: env.LOG_FORMAT,

@@ -82,6 +82,8 @@ export interface AppServices {
   emailFlows: EmailFlowsService;
   mfa: MfaService;
   config: Pick<Config, "http">;
+  /** The public base URL (JWT_ISSUER, no trailing slash): the metadata's issuer, the problem pages' links. */
+  issuer: string;
   logger: Logger;
   clock: () => Date;
   remoteAddress: (c: Context) => string | undefined;

@@ -152,6 +152,28 @@ describe("loadConfig", () => {
     }
   });
 
+  it("bounds slow clients by default: 10 s for the headers, 30 s for the request, 5 s idle keep-alive, 1000 connections", () => {
+    expect(loadConfig({}).http).toMatchObject({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, keepAliveTimeoutSeconds: 5, maxConnections: 1000 });
+    const tuned = loadConfig({ HTTP_HEADERS_TIMEOUT: "2", HTTP_REQUEST_TIMEOUT: "1m", HTTP_KEEP_ALIVE_TIMEOUT: "65s", HTTP_MAX_CONNECTIONS: "20000" });
+    expect(tuned.http).toMatchObject({ headersTimeoutSeconds: 2, requestTimeoutSeconds: 60, keepAliveTimeoutSeconds: 65, maxConnections: 20_000 });
+  });
+
+  it.each([
+    [{ HTTP_HEADERS_TIMEOUT: "0" }, "HTTP_HEADERS_TIMEOUT"],
+    [{ HTTP_REQUEST_TIMEOUT: "256" }, "HTTP_REQUEST_TIMEOUT"],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT: "5m" }, "HTTP_KEEP_ALIVE_TIMEOUT"],
+    [{ HTTP_MAX_CONNECTIONS: "0" }, "HTTP_MAX_CONNECTIONS"],
+    [{ HTTP_HEADERS_TIMEOUT: "40", HTTP_REQUEST_TIMEOUT: "30" }, "HTTP_HEADERS_TIMEOUT"],
+  ])("refuses a slow-client limit that is off or out of range: %j", (env, variable) => {
+    expect(configError(env).variable).toBe(variable);
+  });
+
+  it("serves /doc and /ui unless DOCS_ENABLED is false", () => {
+    expect(loadConfig({}).docs.enabled).toBe(true);
+    expect(loadConfig({ DOCS_ENABLED: "false" }).docs.enabled).toBe(false);
+    expect(configError({ DOCS_ENABLED: "sometimes" }).variable).toBe("DOCS_ENABLED");
+  });
+
   it("treats empty variables as unset and splits CORS_ORIGINS", () => {
     const config = loadConfig({ DATABASE_URL: "", CORS_ORIGINS: "https://a.example, https://b.example" });
     expect(config.database.url).toBeUndefined();

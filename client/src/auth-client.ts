@@ -9,7 +9,8 @@ export type LoginRequest = components["schemas"]["LoginRequest"];
 /** A right password for an account with a second factor: no tokens yet; finish with `loginMfa`. */
 export type MfaRequired = components["schemas"]["MfaRequired"];
 export type LoginMfaRequest = components["schemas"]["LoginMfaRequest"];
-export type LogoutScope = NonNullable<components["schemas"]["LogoutRequest"]["scope"]>;
+/** /logout's body is inline in the document (so that its defaulted `scope` stays optional): read from the path. */
+export type LogoutScope = NonNullable<paths["/logout"]["post"]["requestBody"]["content"]["application/json"]["scope"]>;
 
 /** The token pair a client holds, with the access token's expiry on the client's own clock. */
 export interface StoredTokens {

@@ -14,7 +14,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account */
+        /**
+         * Create an account
+         * @description Creates the account with the role `user`; it logs nobody in (POST /login does). The new password must pass the password policy, each refusal a 400 naming its rule. Rate limited per client address.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -33,7 +36,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for a token pair
-         * @description An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right. For an account with a second factor, a right password answers MfaRequired (no tokens): finish with POST /login/mfa.
+         * @description An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right. For an account with a second factor, a right password answers MfaRequired (no tokens): finish with POST /login/mfa. Rate limited per client address, and failed passwords are throttled per account and source (429).
          */
         post: operations["login"];
         delete?: never;
@@ -69,7 +72,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The user the access token belongs to */
+        /**
+         * The user the access token belongs to
+         * @description Read from the database on every call, so it shows the user as they are now, not as the token's claims were.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -80,7 +86,10 @@ export interface paths {
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
-        /** Change the caller's profile (name) */
+        /**
+         * Change the caller's profile (name)
+         * @description `name: null` clears the name.
+         */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -131,7 +140,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's live sessions, newest first */
+        /**
+         * The caller's live sessions, newest first
+         * @description One session per login, with where it was made and when it ends unless refreshed.
+         */
         get: operations["listSessions"];
         put?: never;
         post?: never;
@@ -188,7 +200,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's recent security events, newest first */
+        /**
+         * The caller's recent security events, newest first
+         * @description Logins, failed logins, refreshes, revocations, password and role changes of the caller's account, kept for SECURITY_EVENT_RETENTION.
+         */
         get: operations["listMyEvents"];
         put?: never;
         post?: never;
@@ -450,8 +465,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: 200 while the process serves */
-        get: operations["healthz"];
+        /**
+         * Liveness: 200 while the process serves
+         * @description Touches no dependency: a failing database does not make the process unhealthy (see /readyz).
+         */
+        get: operations["checkLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -467,8 +485,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 when the database (and Redis, where configured) answer */
-        get: operations["readyz"];
+        /**
+         * Readiness: 200 when the database (and Redis, where configured) answer
+         * @description Each dependency has 2 seconds to answer; a load balancer sends no traffic to an instance answering 503.
+         */
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -484,8 +505,71 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public keys that verify access tokens (empty with HS256) */
-        get: operations["jwks"];
+        /**
+         * Public keys that verify access tokens (empty with HS256)
+         * @description Every key that may have signed a live access token; verifiers pick a key by the token's `kid` and pin its `alg`.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * RFC 8414 authorization server metadata: the issuer and where its keys are
+         * @description What is true today: `issuer` and `jwks_uri`. There is no authorization or OAuth token endpoint yet, so `response_types_supported` and `grant_types_supported` are empty.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every problem type this service answers with
+         * @description An HTML index of the problem types, or the list as JSON when `Accept` prefers `application/json`.
+         */
+        get: operations["listProblemTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/problems/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a problem type means: the page its `type` URI points to
+         * @description A short HTML page for people, or the same facts as JSON when `Accept` prefers `application/json`. Every `type` of this service's problems is such a URI, built on JWT_ISSUER.
+         */
+        get: operations["getProblemType"];
         put?: never;
         post?: never;
         delete?: never;
@@ -518,6 +602,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": false,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z"
+         *     }
+         */
         User: {
             /** Format: uuid */
             id: string;
@@ -534,13 +631,21 @@ export interface components {
         };
         /** @description RFC 9457 problem details (application/problem+json). */
         Problem: {
-            /** @example https://auth-service.dev/problems/validation-failed */
+            /**
+             * Format: uri
+             * @description `<issuer>/problems/<code in kebab-case>`: a page about this problem, served by this service
+             * @example https://auth.example.com/problems/validation-failed
+             */
             type: string;
             title: string;
             status: number;
             detail?: string;
-            /** @description Stable machine-readable code (UPPER_SNAKE). */
-            code: string;
+            /**
+             * @description Stable machine-readable code; the table of codes is in the service's API.md and at /problems/{slug}
+             * @enum {string}
+             */
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_MFA_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INVALID_MFA_CODE" | "MFA_CODE_REQUIRED" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED" | "MFA_NOT_CONFIGURED";
+            /** @description The answer's X-Request-Id */
             request_id?: string;
             errors?: {
                 /** @description JSON Pointer into the request body */
@@ -550,6 +655,13 @@ export interface components {
                 detail: string;
             }[];
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "correct horse battery",
+         *       "name": "Ada Lovelace"
+         *     }
+         */
         RegisterRequest: {
             /**
              * Format: email
@@ -566,6 +678,15 @@ export interface components {
         };
         /** @description A TokenPair, or (for an account with a second factor) MfaRequired; they share no required member, so exactly one matches. */
         LoginResponse: components["schemas"]["TokenPair"] | components["schemas"]["MfaRequired"];
+        /**
+         * @example {
+         *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTEtZWQyNTUxOSIsInR5cCI6ImF0K2p3dCJ9.eyJpc3MiOiJodHRwczovL2F1dGguZXhhbXBsZS5jb20iLCJzdWIiOiIwMTkzYjdlNC01ZjFjLTdhMmItOWMzZC00ZTVmNmE3YjhjOWQifQ.c2lnbmF0dXJl",
+         *       "token_type": "Bearer",
+         *       "expires_in": 900,
+         *       "refresh_token": "AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1",
+         *       "refresh_expires_in": 1209600
+         *     }
+         */
         TokenPair: {
             /** @description JWT (RFC 9068, typ at+jwt) */
             access_token: string;
@@ -587,6 +708,12 @@ export interface components {
             /** @description What POST /login/mfa accepts for this account */
             mfa_methods: ("totp" | "recovery_code")[];
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "correct horse battery"
+         *     }
+         */
         LoginRequest: {
             /**
              * Format: email
@@ -603,17 +730,29 @@ export interface components {
             code?: string;
             recovery_code?: string;
         };
+        /**
+         * @example {
+         *       "refresh_token": "AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1"
+         *     }
+         */
         RefreshRequest: {
+            /**
+             * @description The refresh_token of the latest token pair
+             * @example AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1
+             */
             refresh_token: string;
         };
-        LogoutRequest: components["schemas"]["RefreshRequest"] & {
-            /**
-             * @description session: this token's session; others: every other session of its user; all: every session of its user
-             * @default session
-             * @enum {string}
-             */
-            scope?: "session" | "others" | "all";
-        };
+        /**
+         * @example {
+         *       "id": "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "last_used_at": "2026-11-28T14:05:00.000Z",
+         *       "expires_at": "2026-12-12T14:05:00.000Z",
+         *       "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+         *       "ip": "203.0.113.7",
+         *       "current": true
+         *     }
+         */
         Session: {
             /** Format: uuid */
             id: string;
@@ -631,6 +770,11 @@ export interface components {
             /** @description The session of the access token used for this call */
             current: boolean;
         };
+        /**
+         * @example {
+         *       "name": "Ada Lovelace"
+         *     }
+         */
         UpdateProfileRequest: {
             /**
              * @description null clears the name
@@ -638,6 +782,12 @@ export interface components {
              */
             name: string | null;
         };
+        /**
+         * @example {
+         *       "current_password": "correct horse battery",
+         *       "new_password": "a quieter harbour at dawn"
+         *     }
+         */
         ChangePasswordRequest: {
             current_password: string;
             /**
@@ -646,12 +796,45 @@ export interface components {
              */
             new_password: string;
         };
+        /**
+         * @example {
+         *       "password": "correct horse battery"
+         *     }
+         */
         DeleteAccountRequest: {
             password: string;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193b7e9-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+         *           "type": "login_succeeded",
+         *           "occurred_at": "2026-11-28T14:05:00.000Z",
+         *           "ip": "203.0.113.7",
+         *           "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+         *           "session_id": "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
+         *           "actor_id": null,
+         *           "details": null
+         *         }
+         *       ]
+         *     }
+         */
         SecurityEventList: {
             items: components["schemas"]["SecurityEvent"][];
         };
+        /**
+         * @example {
+         *       "id": "0193b7e9-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+         *       "type": "login_succeeded",
+         *       "occurred_at": "2026-11-28T14:05:00.000Z",
+         *       "ip": "203.0.113.7",
+         *       "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+         *       "session_id": "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
+         *       "actor_id": null,
+         *       "details": null
+         *     }
+         */
         SecurityEvent: {
             /** Format: uuid */
             id: string;
@@ -672,22 +855,83 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *           "email": "ada@example.com",
+         *           "name": "Ada Lovelace",
+         *           "roles": [
+         *             "user"
+         *           ],
+         *           "email_verified": true,
+         *           "created_at": "2026-11-28T13:45:00.000Z",
+         *           "updated_at": "2026-11-28T13:45:00.000Z",
+         *           "disabled_at": null
+         *         }
+         *       ],
+         *       "next_cursor": "MDE5M2I3ZTQtNWYxYy03YTJiLTljM2QtNGU1ZjZhN2I4Yzlk"
+         *     }
+         */
         AdminUserPage: {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
         };
+        /**
+         * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": true,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z",
+         *       "disabled_at": null
+         *     }
+         */
         AdminUser: components["schemas"]["User"] & {
             /** Format: date-time */
             disabled_at: string | null;
         };
+        /**
+         * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": true,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z",
+         *       "disabled_at": null,
+         *       "session_count": 2
+         *     }
+         */
         AdminUserDetail: components["schemas"]["AdminUser"] & {
             /** @description Live sessions */
             session_count: number;
         };
+        /**
+         * @example {
+         *       "roles": [
+         *         "user",
+         *         "admin"
+         *       ]
+         *     }
+         */
         UpdateUserRequest: {
             roles?: string[];
             disabled?: boolean;
         };
+        /**
+         * @example {
+         *       "token": "q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8"
+         *     }
+         */
         VerifyEmailRequest: {
             /**
              * @description The `token` query parameter of the link in the message
@@ -695,6 +939,11 @@ export interface components {
              */
             token: string;
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com"
+         *     }
+         */
         ForgotPasswordRequest: {
             /**
              * Format: email
@@ -702,6 +951,12 @@ export interface components {
              */
             email: string;
         };
+        /**
+         * @example {
+         *       "token": "q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8",
+         *       "new_password": "a quieter harbour at dawn"
+         *     }
+         */
         ResetPasswordRequest: {
             /**
              * @description The `token` query parameter of the link in the message
@@ -714,6 +969,12 @@ export interface components {
              */
             new_password: string;
         };
+        /**
+         * @example {
+         *       "new_email": "ada.lovelace@example.org",
+         *       "password": "correct horse battery"
+         *     }
+         */
         ChangeEmailRequest: {
             /**
              * Format: email
@@ -760,19 +1021,42 @@ export interface components {
             /** @example 123456 */
             code: string;
         };
+        /**
+         * @example {
+         *       "status": "ok",
+         *       "checks": {
+         *         "database": "ok",
+         *         "redis": "ok"
+         *       }
+         *     }
+         */
         Readiness: {
             /** @enum {string} */
             status: "ok" | "unavailable";
             /**
              * @example {
              *       "database": "ok",
-             *       "redis": "unavailable"
+             *       "redis": "ok"
              *     }
              */
             checks: {
                 [key: string]: "ok" | "unavailable";
             };
         };
+        /**
+         * @example {
+         *       "keys": [
+         *         {
+         *           "kty": "OKP",
+         *           "kid": "2026-11-ed25519",
+         *           "alg": "EdDSA",
+         *           "use": "sig",
+         *           "crv": "Ed25519",
+         *           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *         }
+         *       ]
+         *     }
+         */
         JwkSet: {
             keys: components["schemas"]["PublicJwk"][];
         };
@@ -789,11 +1073,126 @@ export interface components {
             /** @description RSA public exponent (RSA keys) */
             e?: string;
         };
+        /**
+         * @description RFC 8414 authorization server metadata
+         * @example {
+         *       "issuer": "https://auth.example.com",
+         *       "jwks_uri": "https://auth.example.com/.well-known/jwks.json",
+         *       "response_types_supported": [],
+         *       "grant_types_supported": [],
+         *       "service_documentation": "https://auth.example.com/ui"
+         *     }
+         */
+        AuthorizationServerMetadata: {
+            /**
+             * Format: uri
+             * @description JWT_ISSUER: the `iss` of every access token
+             */
+            issuer: string;
+            /**
+             * Format: uri
+             * @description The keys that verify access tokens
+             */
+            jwks_uri: string;
+            /** @description Empty until the service has an authorization endpoint */
+            response_types_supported: string[];
+            /** @description Empty until the service has an OAuth token endpoint */
+            grant_types_supported: string[];
+            /**
+             * Format: uri
+             * @description Human-readable API documentation (Swagger UI)
+             */
+            service_documentation: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "type": "https://auth.example.com/problems/not-found",
+         *           "code": "NOT_FOUND",
+         *           "status": 404,
+         *           "title": "Not found",
+         *           "description": "There is no such endpoint, or no such resource for this caller. The endpoints are listed in the OpenAPI document (/doc)."
+         *         }
+         *       ]
+         *     }
+         */
+        ProblemTypeList: {
+            items: components["schemas"]["ProblemType"][];
+        };
+        /**
+         * @example {
+         *       "type": "https://auth.example.com/problems/rate-limited",
+         *       "code": "RATE_LIMITED",
+         *       "status": 429,
+         *       "title": "Too many requests",
+         *       "description": "A rate limit or the failed-password throttle refused the request. Wait the seconds in `Retry-After` before retrying; `RateLimit` and `RateLimit-Policy` name the policy."
+         *     }
+         */
+        ProblemType: {
+            /**
+             * Format: uri
+             * @description This page's URI: the `type` of the problems of this code
+             */
+            type: string;
+            /** @enum {string} */
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_MFA_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INVALID_MFA_CODE" | "MFA_CODE_REQUIRED" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED" | "MFA_NOT_CONFIGURED";
+            status: number;
+            title: string;
+            /** @description What the problem means and what a client can do about it */
+            description: string;
+        };
     };
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The request's own X-Request-Id when it is 1 to 128 characters of A-Z a-z 0-9 _ - =, otherwise a fresh UUID; also the problem's `request_id`
+         * @example 0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d
+         */
+        RequestId: string;
+        /**
+         * @description Tokens, users, sessions, events and problems are never cached (RFC 9111 §5.2.2.5; RFC 6749 §5.1)
+         * @example no-store
+         */
+        CacheControlNoStore: "no-store";
+        /**
+         * @description The same for HTTP/1.0 caches
+         * @example no-cache
+         */
+        PragmaNoCache: "no-cache";
+        /**
+         * @description A public document: any cache may keep it this many seconds
+         * @example public, max-age=300
+         */
+        CacheControlPublic: string;
+        /**
+         * @description The Bearer challenge (RFC 6750 §3): `error="invalid_token"` when a token was sent and refused, `error="insufficient_scope"` with the `scope` needed for a valid token that lacks a role, no `error` when no token was sent
+         * @example Bearer realm="auth-service", error="invalid_token"
+         */
+        WwwAuthenticate: string;
+        /**
+         * @description Seconds to wait before retrying, at least 1
+         * @example 30
+         */
+        RetryAfter: string;
+        /**
+         * @description The rate-limit policies of this route (draft-ietf-httpapi-ratelimit-headers, Structured Fields form): `"<name>";q=<quota>;w=<window seconds>`, one list member per policy; on every answer of a rate-limited route while its limit is on, always on its 429
+         * @example "login";q=20;w=600
+         */
+        RateLimitPolicy: string;
+        /**
+         * @description What is left of each policy: `"<name>";r=<remaining>;t=<seconds until reset>`; a 429 carries `r=0` and `t` equal to Retry-After
+         * @example "login";r=17;t=412
+         */
+        RateLimit: string;
+        /**
+         * @description The server closes the connection after this answer, whose request body it did not read
+         * @example close
+         */
+        ConnectionClose: "close";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -814,15 +1213,25 @@ export interface operations {
             /** @description The new user */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, MALFORMED_JSON) */
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -832,6 +1241,11 @@ export interface operations {
             /** @description Conflict (EMAIL_TAKEN) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -841,6 +1255,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -850,6 +1270,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -859,15 +1284,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -892,7 +1329,11 @@ export interface operations {
             /** @description A new session's token pair, or the second step (MfaRequired) */
             200: {
                 headers: {
-                    "cache-control"?: string;
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -902,6 +1343,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -911,15 +1357,26 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_CREDENTIALS) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated but not allowed (ACCOUNT_DISABLED) */
+            /** @description Authenticated but not allowed (ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -929,6 +1386,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -938,6 +1401,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -947,15 +1415,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -980,7 +1460,11 @@ export interface operations {
             /** @description A new session's token pair */
             200: {
                 headers: {
-                    "cache-control"?: string;
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -990,6 +1474,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -999,6 +1488,11 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_MFA_TOKEN) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1008,6 +1502,11 @@ export interface operations {
             /** @description Authenticated but not allowed (INVALID_MFA_CODE, ACCOUNT_DISABLED) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1017,6 +1516,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1026,6 +1531,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1035,15 +1545,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1064,6 +1586,9 @@ export interface operations {
             /** @description The current user */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1073,15 +1598,23 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1106,6 +1639,11 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1113,6 +1651,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1122,6 +1665,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1131,6 +1680,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1140,6 +1694,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1149,6 +1709,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1158,15 +1723,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1191,6 +1768,9 @@ export interface operations {
             /** @description The updated user */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1200,6 +1780,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1209,6 +1792,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1218,6 +1805,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1227,15 +1818,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1260,7 +1858,11 @@ export interface operations {
             /** @description The successor token pair */
             200: {
                 headers: {
-                    "cache-control"?: string;
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1270,6 +1872,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1279,6 +1886,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_REFRESH_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1288,6 +1901,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1297,6 +1916,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1306,15 +1930,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1332,13 +1968,29 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LogoutRequest"];
+                "application/json": {
+                    /**
+                     * @description The refresh_token of the latest token pair
+                     * @example AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1
+                     */
+                    refresh_token: string;
+                    /**
+                     * @description session: this token's session; others: every other session of its user; all: every session of its user
+                     * @default session
+                     * @example session
+                     * @enum {string}
+                     */
+                    scope?: "session" | "others" | "all";
+                };
             };
         };
         responses: {
             /** @description The session is revoked (or never existed) */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1346,6 +1998,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1355,6 +2010,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1364,15 +2023,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1393,6 +2059,9 @@ export interface operations {
             /** @description Live sessions; `current` marks the one of this access token */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1402,15 +2071,23 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1433,6 +2110,9 @@ export interface operations {
             /** @description The session is ended */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1440,6 +2120,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1449,15 +2133,22 @@ export interface operations {
             /** @description Not found (NOT_FOUND) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1482,13 +2173,23 @@ export interface operations {
             /** @description Changed */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, MALFORMED_JSON) */
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1498,6 +2199,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1507,6 +2214,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1516,6 +2228,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1525,6 +2243,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1534,15 +2257,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1565,6 +2300,9 @@ export interface operations {
             /** @description Recent events */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1574,6 +2312,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1583,15 +2324,23 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1618,6 +2367,9 @@ export interface operations {
             /** @description A page of users; next_cursor is null on the last page */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1627,6 +2379,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1636,6 +2391,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1645,15 +2404,23 @@ export interface operations {
             /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1676,6 +2443,9 @@ export interface operations {
             /** @description The user */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1685,6 +2455,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1694,6 +2467,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1703,6 +2480,10 @@ export interface operations {
             /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1712,15 +2493,22 @@ export interface operations {
             /** @description Not found (NOT_FOUND) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1747,6 +2535,9 @@ export interface operations {
             /** @description The updated user */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1756,6 +2547,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1765,6 +2559,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1774,6 +2572,10 @@ export interface operations {
             /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1783,6 +2585,9 @@ export interface operations {
             /** @description Not found (NOT_FOUND) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1792,6 +2597,9 @@ export interface operations {
             /** @description Conflict (CONFLICT) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1801,6 +2609,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1810,15 +2622,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1841,6 +2660,9 @@ export interface operations {
             /** @description Every session of the user is ended */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1848,6 +2670,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1857,6 +2682,10 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1866,6 +2695,10 @@ export interface operations {
             /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1875,15 +2708,22 @@ export interface operations {
             /** @description Not found (NOT_FOUND) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1904,6 +2744,11 @@ export interface operations {
             /** @description The message is queued (or the address is verified already) */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1911,6 +2756,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1920,15 +2771,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1953,6 +2816,9 @@ export interface operations {
             /** @description The user as they are now */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1962,6 +2828,9 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, INVALID_ONE_TIME_TOKEN) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1971,6 +2840,9 @@ export interface operations {
             /** @description Conflict (EMAIL_TAKEN) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1980,6 +2852,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1989,15 +2865,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2022,6 +2905,11 @@ export interface operations {
             /** @description Accepted: a link is sent if the address has an account */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2029,6 +2917,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2038,6 +2931,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2047,6 +2946,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2056,15 +2960,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,13 +3005,19 @@ export interface operations {
             /** @description The password is set */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, MALFORMED_JSON, INVALID_ONE_TIME_TOKEN) */
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, INVALID_ONE_TIME_TOKEN) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2105,6 +3027,10 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2114,15 +3040,22 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2147,6 +3080,11 @@ export interface operations {
             /** @description The confirmation message is queued */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2154,6 +3092,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2163,6 +3106,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2172,6 +3121,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2181,6 +3135,11 @@ export interface operations {
             /** @description Conflict (EMAIL_TAKEN, CONFLICT) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2190,6 +3149,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2199,6 +3164,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2208,15 +3178,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2237,6 +3219,9 @@ export interface operations {
             /** @description Which factors are enabled, and how many recovery codes are left */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2246,15 +3231,23 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2279,6 +3272,11 @@ export interface operations {
             /** @description The pending secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2288,6 +3286,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2297,6 +3300,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2306,6 +3315,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2315,6 +3329,11 @@ export interface operations {
             /** @description Conflict (CONFLICT) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2324,6 +3343,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2333,6 +3358,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2342,15 +3372,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2375,6 +3417,11 @@ export interface operations {
             /** @description TOTP is off */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2382,6 +3429,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2391,6 +3443,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2400,6 +3458,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD, INVALID_MFA_CODE) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2409,6 +3472,11 @@ export interface operations {
             /** @description Conflict (CONFLICT) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2418,6 +3486,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2427,6 +3501,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2436,15 +3515,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2469,6 +3560,11 @@ export interface operations {
             /** @description TOTP is enabled; the recovery codes */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2478,6 +3574,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2487,6 +3588,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2496,6 +3603,11 @@ export interface operations {
             /** @description Authenticated but not allowed (INVALID_MFA_CODE) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2505,6 +3617,11 @@ export interface operations {
             /** @description Conflict (CONFLICT) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2514,6 +3631,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2523,6 +3646,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2532,15 +3660,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2565,6 +3705,11 @@ export interface operations {
             /** @description The new recovery codes, shown this once */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2574,6 +3719,11 @@ export interface operations {
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2583,6 +3733,12 @@ export interface operations {
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2592,6 +3748,11 @@ export interface operations {
             /** @description Authenticated but not allowed (WRONG_PASSWORD, INVALID_MFA_CODE) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2601,6 +3762,11 @@ export interface operations {
             /** @description Conflict (CONFLICT) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2610,6 +3776,12 @@ export interface operations {
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2619,6 +3791,11 @@ export interface operations {
             /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2628,15 +3805,27 @@ export interface operations {
             /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, password hasher) is unavailable; retry later (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2645,7 +3834,7 @@ export interface operations {
             };
         };
     };
-    healthz: {
+    checkLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -2657,6 +3846,9 @@ export interface operations {
             /** @description The process is serving */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2666,9 +3858,21 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    readyz: {
+    checkReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -2680,6 +3884,9 @@ export interface operations {
             /** @description Every dependency answers */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2689,15 +3896,39 @@ export interface operations {
             /** @description At least one dependency does not answer; `checks` names it */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable",
+                     *       "checks": {
+                     *         "database": "ok",
+                     *         "redis": "unavailable"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    jwks: {
+    getJwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -2709,10 +3940,151 @@ export interface operations {
             /** @description The JSON Web Key Set */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JwkSet"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProblemTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The problem types */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    /**
+                     * @description No scripts, no external resources: `default-src 'none'` and the hash of the page's one stylesheet
+                     * @example default-src 'none'; style-src 'sha256-…'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'
+                     */
+                    "Content-Security-Policy"?: string;
+                    /**
+                     * @description The answer depends on Accept (HTML or JSON)
+                     * @example Accept
+                     */
+                    Vary?: "Accept";
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ProblemTypeList"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProblemType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A problem code in kebab-case */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The problem type */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    /**
+                     * @description No scripts, no external resources: `default-src 'none'` and the hash of the page's one stylesheet
+                     * @example default-src 'none'; style-src 'sha256-…'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'
+                     */
+                    "Content-Security-Policy"?: string;
+                    /**
+                     * @description The answer depends on Accept (HTML or JSON)
+                     * @example Accept
+                     */
+                    Vary?: "Accept";
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ProblemType"];
+                };
+            };
+            /** @description Not found (NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2729,10 +4101,30 @@ export interface operations {
             /** @description The metrics */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # HELP http_requests_total HTTP requests answered, by method, route pattern and status.
+                     *     # TYPE http_requests_total counter
+                     *     http_requests_total{method="GET",route="/me",status="200"} 42
+                     */
                     "text/plain; version=0.0.4; charset=utf-8": string;
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -2,7 +2,7 @@ import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { Registry } from "prom-client";
 import type { AppDeps, AppEnv } from "../deps.js";
-import { problemResponses } from "../http/openapi.js";
+import { NO_CLIENT_ERROR_EXPECTED, problemResponses } from "../http/openapi.js";
 import { createAppMetrics, createMetricsHandler, PROMETHEUS_CONTENT_TYPE, type AppMetrics } from "./metrics.js";
 import { createTracing, traceMethods, type Tracing } from "./tracing.js";
 
@@ -71,8 +71,16 @@ export function createObservability(deps: AppDeps): Observability {
           "Request counts and latency by route and status, login, refresh, reuse and rate-limit counters, Argon2id durations, dependency health. Served here unless METRICS_PORT moves it to a listener of its own; needs the bearer token when METRICS_TOKEN is set.",
         security: token !== undefined ? [{ metricsBearer: [] }] : [],
         responses: {
-          200: { description: "The metrics", content: { [PROMETHEUS_CONTENT_TYPE]: { schema: z.string() } } },
-          ...(token !== undefined && problemResponses("INVALID_TOKEN")),
+          200: {
+            description: "The metrics",
+            content: {
+              [PROMETHEUS_CONTENT_TYPE]: {
+                schema: z.string(),
+                example: '# HELP http_requests_total HTTP requests answered, by method, route pattern and status.\n# TYPE http_requests_total counter\nhttp_requests_total{method="GET",route="/me",status="200"} 42\n',
+              },
+            },
+          },
+          ...(token !== undefined ? problemResponses("INVALID_TOKEN") : NO_CLIENT_ERROR_EXPECTED),
         },
       });
     },

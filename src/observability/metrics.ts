@@ -239,7 +239,8 @@ export function createMetricsHandler(options: MetricsEndpointOptions): (c: Conte
       }
     }
     const text = await registry.metrics();
-    return c.body(text, 200, { "content-type": registry.contentType, "cache-control": "no-store" });
+    // Also on METRICS_PORT's own listener, which has no noStoreByDefault middleware.
+    return c.body(text, 200, { "content-type": registry.contentType, "cache-control": "no-store", pragma: "no-cache" });
   };
 }
 
@@ -254,14 +255,22 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
+export interface MetricsAppOptions extends MetricsEndpointOptions {
+  /** The public URL of the main port (config.jwt.issuer): the problems' `type` URIs point to its pages. */
+  issuer: string;
+}
+
 /**
  * The listener of METRICS_PORT: /metrics alone, so that it can stay inside the cluster while the
  * main port is public. Same guard, same problem answers.
  */
-export function createMetricsApp(options: MetricsEndpointOptions): Hono {
+export function createMetricsApp(options: MetricsAppOptions): Hono {
+  const { issuer } = options;
   const app = new Hono();
   app.get("/metrics", createMetricsHandler(options));
-  app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "Only /metrics is served here." }), crypto.randomUUID()));
-  app.onError((error, c) => renderProblem(c, error instanceof ProblemError ? error : new ProblemError("INTERNAL_ERROR"), crypto.randomUUID()));
+  app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "Only /metrics is served here." }), { issuer, requestId: crypto.randomUUID() }));
+  app.onError((error, c) =>
+    renderProblem(c, error instanceof ProblemError ? error : new ProblemError("INTERNAL_ERROR"), { issuer, requestId: crypto.randomUUID() }),
+  );
   return app;
 }

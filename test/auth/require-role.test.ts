@@ -11,7 +11,7 @@ import { ProblemError, renderProblem } from "../../src/http/problem.js";
  */
 function appWith(roles: string[] | null, anyOf = ["admin", "support"]) {
   const app = new Hono<AuthenticatedEnv>();
-  app.onError((error, c) => (error instanceof ProblemError ? renderProblem(c, error) : c.text("bug", 500)));
+  app.onError((error, c) => (error instanceof ProblemError ? renderProblem(c, error, { issuer: "https://auth.test" }) : c.text("bug", 500)));
   app.use(async (c, next) => {
     if (roles) c.set("user", { id: "u1", roles } as unknown as AuthenticatedEnv["Variables"]["user"]);
     await next();

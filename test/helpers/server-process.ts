@@ -22,8 +22,15 @@ function command(runtime: Runtime): [string, string[]] {
 }
 
 /**
+ * How long a start may take: an embedded PGlite's first start and migrations take seconds alone,
+ * and well over 30 s on two cores shared with other busy processes.
+ */
+export const SERVER_START_TIMEOUT_MS = 90_000;
+
+/**
  * Starts the real service as a child process on an ephemeral port (PORT=0) and waits for its
- * "listening" log line. Needs `dist/` (the vitest global setup builds it).
+ * "listening" log line. Needs `dist/` (the vitest global setup builds it). A process that does not
+ * get there in SERVER_START_TIMEOUT_MS is killed, so that a failed start leaves nothing running.
  */
 export async function startServer(runtime: Runtime, env: Record<string, string>): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), "auth-service-e2e-"));
@@ -40,7 +47,10 @@ export async function startServer(runtime: Runtime, env: Record<string, string>)
   exited.then(() => rm(dataDir, { recursive: true, force: true })).catch(() => {});
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${output}`));
+    }, SERVER_START_TIMEOUT_MS);
     const onData = () => {
       for (const line of output.split("\n")) {
         if (!line.includes('"listening"')) continue;

@@ -21,37 +21,9 @@ export type BackendName = "pglite" | "postgres" | "postgres+redis";
 /** Argon2id at toy cost: for tests about everything but hashing (which has its own tests). */
 export const FAST_ARGON2_PARAMS = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
 
-export interface TestClock {
-  (): Date;
-  advance(seconds: number): void;
-  /** Back to the wall clock's now: done before every test (test/setup/fresh-clocks.ts). */
-  reset(): void;
-}
+import { createTestClock, type TestClock } from "./test-clock.js";
 
-/** Every clock of this test file, so each test starts with all of them at the wall clock's now. */
-const clocks = new Set<TestClock>();
-
-/**
- * A movable clock for an app. Before each test (test/setup/fresh-clocks.ts) every clock is put back
- * to the wall clock, so no test depends on how far an earlier one moved it (issue 18: suites moved
- * a shared clock up to 14 days ahead and "healthy afterwards" tests relied on it).
- */
-export function createTestClock(start = Date.now()): TestClock {
-  let now = start;
-  const clock = (() => new Date(now)) as TestClock;
-  clock.advance = (seconds) => {
-    now += seconds * 1000;
-  };
-  clock.reset = () => {
-    now = Date.now();
-  };
-  clocks.add(clock);
-  return clock;
-}
-
-export function resetTestClocks(): void {
-  for (const clock of clocks) clock.reset();
-}
+export { createTestClock, resetTestClocks, type TestClock } from "./test-clock.js";
 
 export interface TestAppOptions {
   backend?: BackendName;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HTTPException } from "hono/http-exception";
 import { ProblemError } from "../../src/http/problem.js";
 import { PASSWORD, uniqueEmail } from "../helpers/flows.js";
 import { createTestApp, inProcessClient, type TestApp, type TestClient } from "../helpers/test-app.js";
@@ -21,6 +22,16 @@ describe("errors keep the headers prepared before them", () => {
     testApp.app.get("/test/prepared-then-bug", (c) => {
       c.header("x-prepared", "kept");
       throw new Error("a bug with a secret in its message: hunter2");
+    });
+    // Hono's own 401s: a middleware's bare HTTPException, and one with its own challenge (as hono/bearer-auth throws).
+    testApp.app.get("/test/hono-401", () => {
+      throw new HTTPException(401, { message: "no" });
+    });
+    testApp.app.get("/test/hono-401-with-challenge", () => {
+      throw new HTTPException(401, { res: new Response(null, { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="elsewhere"' } }) });
+    });
+    testApp.app.get("/test/hono-503", () => {
+      throw new HTTPException(503, { message: "down" });
     });
     client = inProcessClient(testApp.app);
   });
@@ -72,5 +83,25 @@ describe("errors keep the headers prepared before them", () => {
     expect(login.headers.get("www-authenticate")).toBe('Bearer realm="auth-service"');
     expect(refresh.headers.get("www-authenticate")).toBe('Bearer realm="auth-service"');
     expect(me.headers.get("www-authenticate")).toBe('Bearer realm="auth-service", error="invalid_token"');
+  });
+
+  it("a Hono HTTPException 401 carries a challenge too: its own when it has one, else the plain Bearer one", async () => {
+    const bare = await client.request("GET", "/test/hono-401");
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get("www-authenticate")).toBe('Bearer realm="auth-service"');
+    expect(bare.body).toMatchObject({ code: "INVALID_TOKEN" });
+    const withToken = await client.request("GET", "/test/hono-401", { token: "some-token" });
+    expect(withToken.headers.get("www-authenticate")).toBe('Bearer realm="auth-service", error="invalid_token"');
+    const own = await client.request("GET", "/test/hono-401-with-challenge");
+    expect(own.status).toBe(401);
+    expect(own.headers.get("www-authenticate")).toBe('Bearer realm="elsewhere"');
+  });
+
+  it("a Hono HTTPException 503 carries Retry-After, like every 503", async () => {
+    const response = await client.request("GET", "/test/hono-503");
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
+    expect(response.body).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+    expect(response.text).not.toContain("down");
   });
 });

@@ -54,7 +54,7 @@ describe.runIf(hasRedisServer)("the login throttle with its Redis stopped (a pri
     expect(refused).toBeInstanceOf(ProblemError);
     const problem = refused as ProblemError;
     expect(problem.status).toBe(503);
-    expect(problem.body().code).toBe("SERVICE_UNAVAILABLE");
+    expect(problem.code).toBe("SERVICE_UNAVAILABLE");
     expect(problem.headers["retry-after"]).toMatch(/^[1-9]\d*$/);
     expect(checks).toBe(0);
     expect(capture.output()).toContain("login throttle store failed; refusing the password check");

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, inProcessClient, type TestApp } from "../helpers/test-app.js";
 
 /** Production does not publish /metrics on the public port unless a bearer token guards it. */
@@ -8,32 +8,42 @@ const PRODUCTION = {
   JWT_SECRET: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
 };
 
-describe("/metrics in production", () => {
+/** An app per describe, built in its hooks (whose timeout leaves room for a busy machine), not in the test. */
+function appWith(env?: Record<string, string>): () => TestApp {
   let testApp: TestApp | undefined;
-  afterEach(async () => {
-    await testApp?.cleanup();
-    testApp = undefined;
+  beforeAll(async () => {
+    testApp = await createTestApp(env ? { env } : {});
   });
+  afterAll(async () => {
+    await testApp?.cleanup();
+  });
+  return () => testApp as TestApp;
+}
 
-  it("is not served on the public port without METRICS_TOKEN (404), and not in /doc", async () => {
-    testApp = await createTestApp({ env: PRODUCTION });
-    const client = inProcessClient(testApp.app);
+describe("/metrics in production without METRICS_TOKEN", () => {
+  const app = appWith(PRODUCTION);
+  it("is not served on the public port (404), and not in /doc", async () => {
+    const client = inProcessClient(app().app);
     expect((await client.request("GET", "/metrics")).status).toBe(404);
     expect((await client.request("GET", "/doc")).body.paths["/metrics"]).toBeUndefined();
   });
+});
 
-  it("is served behind METRICS_TOKEN: 401 without it, 200 with it", async () => {
-    const token = "m".repeat(8) + crypto.randomUUID();
-    testApp = await createTestApp({ env: { ...PRODUCTION, METRICS_TOKEN: token } });
-    const client = inProcessClient(testApp.app);
+describe("/metrics in production with METRICS_TOKEN", () => {
+  const token = "m".repeat(8) + crypto.randomUUID();
+  const app = appWith({ ...PRODUCTION, METRICS_TOKEN: token });
+  it("is served behind it: 401 without it, 200 with it", async () => {
+    const client = inProcessClient(app().app);
     expect((await client.request("GET", "/metrics")).status).toBe(401);
     const scraped = await client.request("GET", "/metrics", { token });
     expect(scraped.status).toBe(200);
     expect(scraped.text).toContain("auth_logins_total");
   });
+});
 
-  it("stays open in development, where nothing is exposed to strangers", async () => {
-    testApp = await createTestApp();
-    expect((await inProcessClient(testApp.app).request("GET", "/metrics")).status).toBe(200);
+describe("/metrics in development", () => {
+  const app = appWith();
+  it("stays open, where nothing is exposed to strangers", async () => {
+    expect((await inProcessClient(app().app).request("GET", "/metrics")).status).toBe(200);
   });
 });

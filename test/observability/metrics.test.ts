@@ -195,7 +195,7 @@ describe("an app with METRICS_TOKEN and tight rate limits", () => {
 
 describe("the METRICS_PORT listener's app", () => {
   it("serves /metrics alone, behind the same guard", async () => {
-    const app = createMetricsApp({ registry: new Registry(), token: "another-metrics-token" });
+    const app = createMetricsApp({ registry: new Registry(), token: "another-metrics-token", issuer: "https://auth.test" });
     expect((await app.request("/metrics")).status).toBe(401);
     const ok = await app.request("/metrics", { headers: { authorization: "Bearer another-metrics-token" } });
     expect(ok.status).toBe(200);
@@ -203,5 +203,7 @@ describe("the METRICS_PORT listener's app", () => {
     const elsewhere = await app.request("/login", { method: "POST" });
     expect(elsewhere.status).toBe(404);
     expect(elsewhere.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    // Its problems point to the pages of the main port's public URL, like the main app's.
+    expect(await elsewhere.json()).toMatchObject({ type: "https://auth.test/problems/not-found", code: "NOT_FOUND" });
   });
 });

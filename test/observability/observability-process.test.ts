@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type Runtime, type ServerProcess } from "../helpers/server-process.js";
+import { SERVER_START_TIMEOUT_MS, startServer, type Runtime, type ServerProcess } from "../helpers/server-process.js";
 import { sample } from "./support.js";
 
 /**
@@ -92,4 +92,54 @@ describe.each<Runtime>(["node", "bun"])("metrics and traces of the service as a 
     expect(exported).toContain(`auth-service-${runtime}`);
     expect(exported).toContain("GET /healthz");
   });
+});
+
+/** The line the production start-up writes when /metrics has neither protection (src/bootstrap.ts). */
+const METRICS_NOT_SERVED =
+  "/metrics is not served: in production set METRICS_PORT (a listener of its own) or METRICS_TOKEN (a bearer token on the public port)";
+
+const PRODUCTION = {
+  NODE_ENV: "production",
+  JWT_ISSUER: "https://auth.example.com",
+  JWT_SECRET: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+};
+
+/** The JSON log lines of a process so far. */
+function logLines(server: ServerProcess): Array<{ level: number; msg: string }> {
+  return server
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { level: number; msg: string });
+}
+
+describe.each<Runtime>(["node", "bun"])("/metrics at a production start-up on %s", (runtime) => {
+  let server: ServerProcess | undefined;
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+  });
+
+  it("without METRICS_TOKEN or METRICS_PORT: starts, logs a warning saying so, and does not serve /metrics", async () => {
+    server = await startServer(runtime, PRODUCTION);
+    const warnings = logLines(server).filter((line) => line.msg === METRICS_NOT_SERVED);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.level).toBe(40);
+    expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+  }, SERVER_START_TIMEOUT_MS + 30_000);
+});
+
+describe("/metrics at a production start-up with METRICS_TOKEN", () => {
+  let server: ServerProcess | undefined;
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+  });
+
+  it("logs no such warning and serves /metrics behind the token", async () => {
+    const token = "production-metrics-token-0123456789";
+    server = await startServer("node", { ...PRODUCTION, METRICS_TOKEN: token });
+    expect(logLines(server).map((line) => line.msg)).not.toContain(METRICS_NOT_SERVED);
+    expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  }, SERVER_START_TIMEOUT_MS + 30_000);
 });

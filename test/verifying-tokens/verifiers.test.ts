@@ -156,62 +156,66 @@ function describeVerifier(name: string, context: () => { tokens: Tokens; verify:
 const isJoseError = (error: unknown) => error instanceof joseErrors.JOSEError;
 const isJsonwebtokenError = (error: unknown) => error instanceof jwt.JsonWebTokenError;
 
-describe("with the default Ed25519 key (EdDSA)", () => {
-  let service: AuthService;
-  let tokens: Tokens;
-  let express: Listener;
-  const verifiers: Record<string, Verify> = {};
+type VerifierName = "jose" | "hono" | "express" | "jsonwebtoken";
 
-  beforeAll(async () => {
-    service = await startAuthService();
-    expect(service.testApp.signingKeys.signing.alg).toBe("EdDSA");
-    tokens = await mintTokens(service);
-    const options = { issuer: service.issuer, audience: service.audience };
-    verifiers.jose = fromFunction(createJoseVerifier(options), isJoseError);
-    const hono = createHonoApi(options);
-    verifiers.hono = fromHttp((token) => Promise.resolve(hono.request("/api/whoami", bearer(token))));
-    express = await listenExpress(createExpressApi({ ...options, tokenSigningAlg: "EdDSA" }));
-    verifiers.express = fromHttp((token) => fetch(`${express.baseUrl}/api/whoami`, bearer(token)));
-  });
-  afterAll(async () => {
-    await express?.close();
-    await service?.cleanup();
-  });
+/**
+ * One auth-service with the key `env` configures (`alg` checked), the guide's verifiers in front
+ * of it, and the four expectations for each one named in `suites`.
+ */
+function describeVerifiersOf(
+  title: string,
+  { alg, env, suites }: { alg: "EdDSA" | "RS256"; env: () => Promise<Record<string, string>>; suites: Array<[VerifierName, string]> },
+) {
+  describe(title, () => {
+    let service: AuthService;
+    let tokens: Tokens;
+    let express: Listener;
+    const verifiers: Partial<Record<VerifierName, Verify>> = {};
 
-  const context = (name: string) => () => ({ tokens, verify: verifiers[name]!, clientId: service.testApp.config.jwt.clientId });
-  describeVerifier("jose (createRemoteJWKSet + jwtVerify)", context("jose"));
-  describeVerifier("hono/jwk in a Hono app", context("hono"));
-  describeVerifier("express-oauth2-jwt-bearer (strict) in an Express app", context("express"));
+    beforeAll(async () => {
+      service = await startAuthService(await env());
+      expect(service.testApp.signingKeys.signing.alg).toBe(alg);
+      tokens = await mintTokens(service);
+      const options = { issuer: service.issuer, audience: service.audience };
+      // jsonwebtoken + jwks-rsa cannot verify EdDSA: the guide gives it with an RS256 key only.
+      if (alg === "RS256") verifiers.jsonwebtoken = fromFunction(createJsonwebtokenVerifier(options), isJsonwebtokenError);
+      verifiers.jose = fromFunction(createJoseVerifier(options), isJoseError);
+      const hono = createHonoApi(options);
+      verifiers.hono = fromHttp((token) => Promise.resolve(hono.request("/api/whoami", bearer(token))));
+      express = await listenExpress(createExpressApi({ ...options, tokenSigningAlg: alg }));
+      verifiers.express = fromHttp((token) => fetch(`${express.baseUrl}/api/whoami`, bearer(token)));
+    });
+    afterAll(async () => {
+      await express?.close();
+      await service?.cleanup();
+    });
+
+    for (const [name, label] of suites) {
+      describeVerifier(label, () => ({ tokens, verify: verifiers[name]!, clientId: service.testApp.config.jwt.clientId }));
+    }
+  });
+}
+
+describeVerifiersOf("with the default Ed25519 key (EdDSA)", {
+  alg: "EdDSA",
+  env: async () => ({}),
+  suites: [
+    ["jose", "jose (createRemoteJWKSet + jwtVerify)"],
+    ["hono", "hono/jwk in a Hono app"],
+    ["express", "express-oauth2-jwt-bearer (strict) in an Express app"],
+  ],
 });
 
-describe("with an RSA key in JWT_PRIVATE_KEYS (RS256)", () => {
-  let service: AuthService;
-  let tokens: Tokens;
-  let express: Listener;
-  const verifiers: Record<string, Verify> = {};
-
-  beforeAll(async () => {
+describeVerifiersOf("with an RSA key in JWT_PRIVATE_KEYS (RS256)", {
+  alg: "RS256",
+  env: async () => {
     const { privateKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
-    const rsaJwk = { ...(await exportJWK(privateKey)), kid: "rsa-test-1" };
-    service = await startAuthService({ JWT_PRIVATE_KEYS: JSON.stringify([rsaJwk]) });
-    expect(service.testApp.signingKeys.signing.alg).toBe("RS256");
-    tokens = await mintTokens(service);
-    const options = { issuer: service.issuer, audience: service.audience };
-    verifiers.jsonwebtoken = fromFunction(createJsonwebtokenVerifier(options), isJsonwebtokenError);
-    verifiers.jose = fromFunction(createJoseVerifier(options), isJoseError);
-    const hono = createHonoApi(options);
-    verifiers.hono = fromHttp((token) => Promise.resolve(hono.request("/api/whoami", bearer(token))));
-    express = await listenExpress(createExpressApi({ ...options, tokenSigningAlg: "RS256" }));
-    verifiers.express = fromHttp((token) => fetch(`${express.baseUrl}/api/whoami`, bearer(token)));
-  });
-  afterAll(async () => {
-    await express?.close();
-    await service?.cleanup();
-  });
-
-  const context = (name: string) => () => ({ tokens, verify: verifiers[name]!, clientId: service.testApp.config.jwt.clientId });
-  describeVerifier("jsonwebtoken + jwks-rsa", context("jsonwebtoken"));
-  describeVerifier("jose", context("jose"));
-  describeVerifier("hono/jwk", context("hono"));
-  describeVerifier("express-oauth2-jwt-bearer (strict)", context("express"));
+    return { JWT_PRIVATE_KEYS: JSON.stringify([{ ...(await exportJWK(privateKey)), kid: "rsa-test-1" }]) };
+  },
+  suites: [
+    ["jsonwebtoken", "jsonwebtoken + jwks-rsa"],
+    ["jose", "jose"],
+    ["hono", "hono/jwk"],
+    ["express", "express-oauth2-jwt-bearer (strict)"],
+  ],
 });

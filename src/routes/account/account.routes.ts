@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../http/openapi.js";
 import { requireAuth } from "../../auth/require-auth.js";
 import { requireUserRateLimit } from "../../rate-limit/middleware.js";
@@ -7,9 +7,9 @@ import {
   ChangePasswordBodySchema,
   DeleteAccountBodySchema,
   EventsQuerySchema,
-  SecurityEventSchema,
+  SecurityEventListSchema,
   SessionIdParamsSchema,
-  SessionSchema,
+  SessionListSchema,
   UpdateProfileBodySchema,
 } from "./account.schemas.js";
 import { PASSWORD_RULES } from "../../password/policy.js";
@@ -22,8 +22,9 @@ export const listSessions = createRoute({
   operationId: "listSessions",
   tags: ["Sessions"],
   summary: "The caller's live sessions, newest first",
+  description: "One session per login, with where it was made and when it ends unless refreshed.",
   responses: {
-    200: jsonContent(z.array(SessionSchema), "Live sessions; `current` marks the one of this access token"),
+    200: jsonContent(SessionListSchema, "Live sessions; `current` marks the one of this access token"),
     ...problemResponses("INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
   },
 });
@@ -52,10 +53,11 @@ export const updateMe = createRoute({
   operationId: "updateMe",
   tags: ["Account"],
   summary: "Change the caller's profile (name)",
+  description: "`name: null` clears the name.",
   request: { body: jsonBody(UpdateProfileBodySchema) },
   responses: {
     200: jsonContent(UserSchema, "The updated user"),
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -72,7 +74,7 @@ export const changePassword = createRoute({
   request: { body: jsonBody(ChangePasswordBodySchema) },
   responses: {
     204: { description: "Changed" },
-    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -89,7 +91,7 @@ export const deleteMe = createRoute({
   request: { body: jsonBody(DeleteAccountBodySchema) },
   responses: {
     204: { description: "Deleted" },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -101,9 +103,10 @@ export const listEvents = createRoute({
   operationId: "listMyEvents",
   tags: ["Account"],
   summary: "The caller's recent security events, newest first",
+  description: "Logins, failed logins, refreshes, revocations, password and role changes of the caller's account, kept for SECURITY_EVENT_RETENTION.",
   request: { query: EventsQuerySchema },
   responses: {
-    200: jsonContent(z.object({ items: z.array(SecurityEventSchema) }).openapi("SecurityEventList"), "Recent events"),
+    200: jsonContent(SecurityEventListSchema, "Recent events"),
     ...problemResponses("VALIDATION_FAILED", "INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
   },
 });

@@ -3,7 +3,17 @@ import type { SecurityEvent } from "../../events/store.js";
 import { SECURITY_EVENT_TYPES } from "../../events/store.js";
 import type { SessionRecord } from "../../sessions/store.js";
 import { limitQueryParam } from "../../http/openapi.js";
-import { NameSchema, PasswordSchema } from "../auth/auth.schemas.js";
+import { EXAMPLE, NameSchema, PasswordSchema } from "../auth/auth.schemas.js";
+
+const SESSION_EXAMPLE = {
+  id: EXAMPLE.sessionId,
+  created_at: EXAMPLE.createdAt,
+  last_used_at: "2026-11-28T14:05:00.000Z",
+  expires_at: "2026-12-12T14:05:00.000Z",
+  user_agent: "Mozilla/5.0 (X11; Linux x86_64)",
+  ip: "203.0.113.7",
+  current: true,
+};
 
 export const SessionSchema = z
   .object({
@@ -15,28 +25,41 @@ export const SessionSchema = z
     ip: z.string().nullable(),
     current: z.boolean().openapi({ description: "The session of the access token used for this call" }),
   })
-  .openapi("Session");
+  .openapi("Session", { example: SESSION_EXAMPLE });
+
+export const SessionListSchema = z.array(SessionSchema).openapi({ example: [SESSION_EXAMPLE] });
 
 export const SessionIdParamsSchema = z.object({
-  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00" }),
+  id: z.string().openapi({ param: { name: "id", in: "path" }, example: EXAMPLE.sessionId }),
 });
 
 export const UpdateProfileBodySchema = z
   .object({ name: NameSchema.nullable().openapi({ description: "null clears the name" }) })
-  .openapi("UpdateProfileRequest");
+  .openapi("UpdateProfileRequest", { example: { name: EXAMPLE.name } });
 
 export const ChangePasswordBodySchema = z
   .object({
     current_password: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "is too long"),
     new_password: PasswordSchema,
   })
-  .openapi("ChangePasswordRequest");
+  .openapi("ChangePasswordRequest", { example: { current_password: EXAMPLE.password, new_password: "a quieter harbour at dawn" } });
 
 export const DeleteAccountBodySchema = z
   .object({ password: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "is too long") })
-  .openapi("DeleteAccountRequest");
+  .openapi("DeleteAccountRequest", { example: { password: EXAMPLE.password } });
 
 export const EventsQuerySchema = z.object({ limit: limitQueryParam(200, 50) });
+
+const SECURITY_EVENT_EXAMPLE = {
+  id: "0193b7e9-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+  type: "login_succeeded",
+  occurred_at: "2026-11-28T14:05:00.000Z",
+  ip: "203.0.113.7",
+  user_agent: "Mozilla/5.0 (X11; Linux x86_64)",
+  session_id: EXAMPLE.sessionId,
+  actor_id: null,
+  details: null,
+};
 
 export const SecurityEventSchema = z
   .object({
@@ -49,7 +72,11 @@ export const SecurityEventSchema = z
     actor_id: z.uuid().nullable().openapi({ description: "The admin who acted, for admin actions" }),
     details: z.record(z.string(), z.unknown()).nullable(),
   })
-  .openapi("SecurityEvent");
+  .openapi("SecurityEvent", { example: SECURITY_EVENT_EXAMPLE });
+
+export const SecurityEventListSchema = z
+  .object({ items: z.array(SecurityEventSchema) })
+  .openapi("SecurityEventList", { example: { items: [SECURITY_EVENT_EXAMPLE] } });
 
 export function toSessionBody(session: SessionRecord, currentSessionId: string): z.infer<typeof SessionSchema> {
   const expiresAt = Math.min(session.idleExpiresAt.getTime(), session.absoluteExpiresAt.getTime());

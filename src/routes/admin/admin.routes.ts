@@ -1,9 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../http/openapi.js";
 import { requireAuth } from "../../auth/require-auth.js";
 import { requireRole } from "../../auth/require-role.js";
 import {
   AdminUserDetailSchema,
+  AdminUserPageSchema,
   AdminUserSchema,
   ListUsersQuerySchema,
   UpdateUserBodySchema,
@@ -26,7 +27,7 @@ export const listUsers = createRoute({
   request: { query: ListUsersQuerySchema },
   responses: {
     200: jsonContent(
-      z.object({ items: z.array(AdminUserSchema), next_cursor: z.string().nullable() }).openapi("AdminUserPage"),
+      AdminUserPageSchema,
       "A page of users; next_cursor is null on the last page",
     ),
     ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, ...DEPENDENCY_PROBLEMS),
@@ -61,7 +62,7 @@ export const updateUser = createRoute({
   request: { params: UserIdParamsSchema, body: jsonBody(UpdateUserBodySchema) },
   responses: {
     200: jsonContent(AdminUserSchema, "The updated user"),
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", ...AUTH_PROBLEMS, "NOT_FOUND", "CONFLICT", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...AUTH_PROBLEMS, "NOT_FOUND", "CONFLICT", ...DEPENDENCY_PROBLEMS),
   },
 });
 

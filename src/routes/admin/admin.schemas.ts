@@ -1,9 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { fromBase64Url, toBase64Url } from "../../lib/encoding.js";
-import { limitQueryParam, NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
+import { isWellFormedText, limitQueryParam, NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
 import { isUuid } from "../../lib/uuid.js";
 import type { User } from "../../users/store.js";
-import { UserSchema, toUserBody } from "../auth/auth.schemas.js";
+import { EXAMPLE, UserSchema, toUserBody } from "../auth/auth.schemas.js";
+
+const EXAMPLE_ADMIN_USER = {
+  id: EXAMPLE.userId,
+  email: EXAMPLE.email,
+  name: EXAMPLE.name,
+  roles: ["user"],
+  email_verified: true,
+  created_at: EXAMPLE.createdAt,
+  updated_at: EXAMPLE.updatedAt,
+  disabled_at: null,
+};
 
 export const RoleSchema = z
   .string({ error: "must be a string" })
@@ -11,11 +22,15 @@ export const RoleSchema = z
 
 export const AdminUserSchema = UserSchema.extend({
   disabled_at: z.iso.datetime().nullable(),
-}).openapi("AdminUser");
+}).openapi("AdminUser", { example: EXAMPLE_ADMIN_USER });
+
+export const AdminUserPageSchema = z
+  .object({ items: z.array(AdminUserSchema), next_cursor: z.string().nullable() })
+  .openapi("AdminUserPage", { example: { items: [EXAMPLE_ADMIN_USER], next_cursor: "MDE5M2I3ZTQtNWYxYy03YTJiLTljM2QtNGU1ZjZhN2I4Yzlk" } });
 
 export const AdminUserDetailSchema = AdminUserSchema.extend({
   session_count: z.number().int().openapi({ description: "Live sessions" }),
-}).openapi("AdminUserDetail");
+}).openapi("AdminUserDetail", { example: { ...EXAMPLE_ADMIN_USER, session_count: 2 } });
 
 /** Cursors are opaque to clients: base64url of the last id seen. */
 export function encodeCursor(afterId: string): string {
@@ -35,8 +50,9 @@ export const ListUsersQuerySchema = z.object({
     .min(1, "must not be empty")
     .max(254, "must be at most 254 characters")
     .regex(NO_CONTROL_CHARACTERS, "must not contain control characters or unpaired surrogates")
+    .refine(isWellFormedText, "must not contain control characters or unpaired surrogates")
     .optional()
-    .openapi({ param: { name: "email", in: "query" }, description: "Case-insensitive part of the email" }),
+    .openapi({ param: { name: "email", in: "query" }, description: "Case-insensitive part of the email", example: "lovelace" }),
   cursor: z
     .string()
     .max(128, "is not a cursor from this API")
@@ -50,12 +66,12 @@ export const ListUsersQuerySchema = z.object({
       return id;
     })
     .optional()
-    .openapi({ param: { name: "cursor", in: "query" }, type: "string", description: "`next_cursor` of the previous page" }),
+    .openapi({ param: { name: "cursor", in: "query" }, type: "string", description: "`next_cursor` of the previous page", example: "MDE5M2I3ZTQtNWYxYy03YTJiLTljM2QtNGU1ZjZhN2I4Yzlk" }),
   limit: limitQueryParam(100, 50),
 });
 
 export const UserIdParamsSchema = z.object({
-  id: z.uuid({ error: "must be a user id (UUID)" }).openapi({ param: { name: "id", in: "path" } }),
+  id: z.uuid({ error: "must be a user id (UUID)" }).openapi({ param: { name: "id", in: "path" }, example: EXAMPLE.userId }),
 });
 
 export const UpdateUserBodySchema = z
@@ -64,7 +80,7 @@ export const UpdateUserBodySchema = z
     disabled: z.boolean({ error: "must be true or false" }).optional(),
   })
   .refine((body) => body.roles !== undefined || body.disabled !== undefined, "give roles, disabled or both")
-  .openapi("UpdateUserRequest");
+  .openapi("UpdateUserRequest", { example: { roles: ["user", "admin"] } });
 
 export function toAdminUserBody(user: User): z.infer<typeof AdminUserSchema> {
   return { ...toUserBody(user), disabled_at: user.disabledAt?.toISOString() ?? null };

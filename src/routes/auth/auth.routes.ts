@@ -5,6 +5,7 @@ import {
   DEPENDENCY_PROBLEMS,
   jsonBody,
   jsonContent,
+  NO_SECURITY,
   problemResponses,
 } from "../../http/openapi.js";
 import { requireAuth } from "../../auth/require-auth.js";
@@ -21,10 +22,6 @@ import {
 import { PASSWORD_RULES } from "../../password/policy.js";
 
 const tags = ["Auth"];
-/** RFC 6749 §5.1: responses carrying tokens must not be cached anywhere. */
-const noStoreHeaders = {
-  "cache-control": { schema: { type: "string" as const, example: "no-store" } },
-};
 
 export const register = createRoute({
   method: "post",
@@ -32,10 +29,13 @@ export const register = createRoute({
   operationId: "register",
   tags,
   summary: "Create an account",
+  description:
+    "Creates the account with the role `user`; it logs nobody in (POST /login does). The new password must pass the password policy, each refusal a 400 naming its rule. Rate limited per client address.",
+  security: NO_SECURITY,
   request: { body: jsonBody(RegisterBodySchema) },
   responses: {
     201: jsonContent(UserSchema, "The new user"),
-    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "MALFORMED_JSON", "EMAIL_TAKEN", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "EMAIL_TAKEN", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -46,15 +46,16 @@ export const login = createRoute({
   tags,
   summary: "Exchange email and password for a token pair",
   description:
-    "An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right. For an account with a second factor, a right password answers MfaRequired (no tokens): finish with POST /login/mfa.",
+    "An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right. For an account with a second factor, a right password answers MfaRequired (no tokens): finish with POST /login/mfa. Rate limited per client address, and failed passwords are throttled per account and source (429).",
+  security: NO_SECURITY,
   request: { body: jsonBody(LoginBodySchema) },
   responses: {
-    200: { ...jsonContent(LoginResponseSchema, "A new session's token pair, or the second step (MfaRequired)"), headers: noStoreHeaders },
+    200: jsonContent(LoginResponseSchema, "A new session's token pair, or the second step (MfaRequired)"),
     ...problemResponses(
       ...BODY_PROBLEMS,
-      "MALFORMED_JSON",
       "INVALID_CREDENTIALS",
       "ACCOUNT_DISABLED",
+      "EMAIL_NOT_VERIFIED",
       "RATE_LIMITED",
       "SERVER_BUSY",
       ...DEPENDENCY_PROBLEMS,
@@ -70,10 +71,11 @@ export const loginMfa = createRoute({
   summary: "Finish a login with the second factor",
   description:
     "The mfa_token of POST /login with a current TOTP code or an unused recovery code. Wrong codes count toward the account's failed-login budget (then 429); the fifth wrong code ends the mfa_token (401 INVALID_MFA_TOKEN: log in again).",
+  security: NO_SECURITY,
   request: { body: jsonBody(LoginMfaBodySchema) },
   responses: {
-    200: { ...jsonContent(TokenPairSchema, "A new session's token pair"), headers: noStoreHeaders },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_MFA_TOKEN", "INVALID_MFA_CODE", "ACCOUNT_DISABLED", "RATE_LIMITED", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
+    200: jsonContent(TokenPairSchema, "A new session's token pair"),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_MFA_TOKEN", "INVALID_MFA_CODE", "ACCOUNT_DISABLED", "RATE_LIMITED", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -83,6 +85,7 @@ export const me = createRoute({
   operationId: "getMe",
   tags,
   summary: "The user the access token belongs to",
+  description: "Read from the database on every call, so it shows the user as they are now, not as the token's claims were.",
   security: BEARER_SECURITY,
   middleware: [requireAuth()] as const,
   responses: {
@@ -99,10 +102,11 @@ export const refresh = createRoute({
   summary: "Rotate a refresh token",
   description:
     "Spends the refresh token and returns a new pair. Presenting a token older than the session's current one revokes the whole session, except for the token rotated within the last REFRESH_REUSE_GRACE_SECONDS, which gets the same successor again.",
+  security: NO_SECURITY,
   request: { body: jsonBody(RefreshTokenBodySchema) },
   responses: {
-    200: { ...jsonContent(TokenPairSchema, "The successor token pair"), headers: noStoreHeaders },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_REFRESH_TOKEN", "RATE_LIMITED", ...DEPENDENCY_PROBLEMS),
+    200: jsonContent(TokenPairSchema, "The successor token pair"),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_REFRESH_TOKEN", "RATE_LIMITED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -114,10 +118,11 @@ export const logout = createRoute({
   summary: "Revoke the session of a refresh token (or the user's other sessions, or all of them)",
   description:
     "Answers 204 also for an unknown or already revoked token, so it reveals nothing. Revoked sessions' access tokens stop working at this service at once.",
+  security: NO_SECURITY,
   request: { body: jsonBody(LogoutBodySchema) },
   responses: {
     204: { description: "The session is revoked (or never existed)" },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...DEPENDENCY_PROBLEMS),
   },
 });
 

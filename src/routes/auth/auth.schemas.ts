@@ -1,7 +1,21 @@
 import { z } from "@hono/zod-openapi";
 import type { TokenPair } from "../../auth/auth-service.js";
 import type { User } from "../../users/store.js";
-import { NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
+import { isWellFormedText, NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
+
+/** Example values of the document, one set, so that the examples of related schemas agree. */
+export const EXAMPLE = {
+  userId: "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+  sessionId: "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
+  email: "ada@example.com",
+  password: "correct horse battery",
+  name: "Ada Lovelace",
+  createdAt: "2026-11-28T13:45:00.000Z",
+  updatedAt: "2026-11-28T13:45:00.000Z",
+  accessToken:
+    "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTEtZWQyNTUxOSIsInR5cCI6ImF0K2p3dCJ9.eyJpc3MiOiJodHRwczovL2F1dGguZXhhbXBsZS5jb20iLCJzdWIiOiIwMTkzYjdlNC01ZjFjLTdhMmItOWMzZC00ZTVmNmE3YjhjOWQifQ.c2lnbmF0dXJl",
+  refreshToken: "AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1",
+} as const;
 
 export const EmailSchema = z
   .string({ error: "must be a string" })
@@ -9,14 +23,14 @@ export const EmailSchema = z
   .max(254, "must be at most 254 characters")
   .pipe(z.email({ error: "must be a valid email address" }))
   .transform((email) => email.toLowerCase())
-  .openapi({ type: "string", format: "email", maxLength: 254, example: "ada@example.com" });
+  .openapi({ type: "string", format: "email", maxLength: 254, example: EXAMPLE.email });
 
 /** NIST SP 800-63B: length rules only. Counted in code points, so emoji count as one. */
 export const PasswordSchema = z
   .string({ error: "must be a string" })
   .refine((password) => [...password].length >= 8, "must be at least 8 characters")
   .refine((password) => [...password].length <= 256, "must be at most 256 characters")
-  .openapi({ type: "string", format: "password", minLength: 8, maxLength: 256, example: "correct horse battery" });
+  .openapi({ type: "string", format: "password", minLength: 8, maxLength: 256, example: EXAMPLE.password });
 
 export const NameSchema = z
   .string({ error: "must be a string" })
@@ -24,11 +38,12 @@ export const NameSchema = z
   .min(1, "must not be empty")
   .max(100, "must be at most 100 characters")
   .regex(NO_CONTROL_CHARACTERS, "must not contain control characters or unpaired surrogates")
-  .openapi({ example: "Ada Lovelace" });
+  .refine(isWellFormedText, "must not contain control characters or unpaired surrogates")
+  .openapi({ example: EXAMPLE.name });
 
 export const RegisterBodySchema = z
   .object({ email: EmailSchema, password: PasswordSchema, name: NameSchema.optional() })
-  .openapi("RegisterRequest");
+  .openapi("RegisterRequest", { example: { email: EXAMPLE.email, password: EXAMPLE.password, name: EXAMPLE.name } });
 
 export const LoginBodySchema = z
   .object({
@@ -40,25 +55,33 @@ export const LoginBodySchema = z
       .refine((password) => [...password].length <= 256, "must be at most 256 characters")
       .openapi({ type: "string", format: "password" }),
   })
-  .openapi("LoginRequest");
+  .openapi("LoginRequest", { example: { email: EXAMPLE.email, password: EXAMPLE.password } });
+
+const RefreshTokenSchema = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .max(512, "must be at most 512 characters")
+  .openapi({ description: "The refresh_token of the latest token pair", example: EXAMPLE.refreshToken });
 
 export const RefreshTokenBodySchema = z
-  .object({
-    refresh_token: z
-      .string({ error: "must be a string" })
-      .min(1, "must not be empty")
-      .max(512, "must be at most 512 characters"),
-  })
-  .openapi("RefreshRequest");
+  .object({ refresh_token: RefreshTokenSchema })
+  .openapi("RefreshRequest", { example: { refresh_token: EXAMPLE.refreshToken } });
 
-export const LogoutBodySchema = RefreshTokenBodySchema.extend({
+/**
+ * Not a named component, on purpose: openapi-typescript (defaultNonNullable, its default) makes a
+ * property with a `default` required in the types of a component schema, which it cannot tell is
+ * only ever a request body; inline in the request body, `scope` stays optional for the client.
+ */
+export const LogoutBodySchema = z.object({
+  refresh_token: RefreshTokenSchema,
   scope: z
     .enum(["session", "others", "all"], { error: 'must be "session", "others" or "all"' })
     .default("session")
     .openapi({
       description: "session: this token's session; others: every other session of its user; all: every session of its user",
+      example: "session",
     }),
-}).openapi("LogoutRequest");
+}).openapi({ example: { refresh_token: EXAMPLE.refreshToken, scope: "session" } });
 
 export const UserSchema = z
   .object({
@@ -70,7 +93,17 @@ export const UserSchema = z
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })
-  .openapi("User");
+  .openapi("User", {
+    example: {
+      id: EXAMPLE.userId,
+      email: EXAMPLE.email,
+      name: EXAMPLE.name,
+      roles: ["user"],
+      email_verified: false,
+      created_at: EXAMPLE.createdAt,
+      updated_at: EXAMPLE.updatedAt,
+    },
+  });
 
 export const TokenPairSchema = z
   .object({
@@ -83,7 +116,9 @@ export const TokenPairSchema = z
       .int()
       .openapi({ description: "Seconds until the refresh token expires unless used (idle or absolute limit)" }),
   })
-  .openapi("TokenPair");
+  .openapi("TokenPair", {
+    example: { access_token: EXAMPLE.accessToken, token_type: "Bearer", expires_in: 900, refresh_token: EXAMPLE.refreshToken, refresh_expires_in: 1209600 },
+  });
 
 export const MfaRequiredSchema = z
   .object({

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../../auth/require-auth.js";
 import { requireUserRateLimit } from "../../rate-limit/middleware.js";
-import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, problemResponses } from "../../http/openapi.js";
+import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonContent, NO_SECURITY, problemResponses } from "../../http/openapi.js";
 import { UserSchema } from "../auth/auth.schemas.js";
 import { ChangeEmailBodySchema, ForgotPasswordBodySchema, ResetPasswordBodySchema, VerifyEmailBodySchema } from "./email.schemas.js";
 import { PASSWORD_RULES } from "../../password/policy.js";
@@ -24,6 +24,7 @@ export const requestVerification = createRoute({
 });
 
 export const verifyEmail = createRoute({
+  security: NO_SECURITY,
   method: "post",
   path: "/email/verify",
   operationId: "verifyEmail",
@@ -33,11 +34,12 @@ export const verifyEmail = createRoute({
   request: { body: jsonBody(VerifyEmailBodySchema) },
   responses: {
     200: jsonContent(UserSchema, "The user as they are now"),
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_ONE_TIME_TOKEN", "EMAIL_TAKEN", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_ONE_TIME_TOKEN", "EMAIL_TAKEN", ...DEPENDENCY_PROBLEMS),
   },
 });
 
 export const forgotPassword = createRoute({
+  security: NO_SECURITY,
   method: "post",
   path: "/password/forgot",
   operationId: "forgotPassword",
@@ -47,11 +49,12 @@ export const forgotPassword = createRoute({
   request: { body: jsonBody(ForgotPasswordBodySchema) },
   responses: {
     202: { description: "Accepted: a link is sent if the address has an account" },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "RATE_LIMITED", "MAIL_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "RATE_LIMITED", "MAIL_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
 export const resetPassword = createRoute({
+  security: NO_SECURITY,
   method: "post",
   path: "/password/reset",
   operationId: "resetPassword",
@@ -61,7 +64,7 @@ export const resetPassword = createRoute({
   request: { body: jsonBody(ResetPasswordBodySchema) },
   responses: {
     204: { description: "The password is set" },
-    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "MALFORMED_JSON", "INVALID_ONE_TIME_TOKEN", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "INVALID_ONE_TIME_TOKEN", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -78,6 +81,6 @@ export const changeEmail = createRoute({
   request: { body: jsonBody(ChangeEmailBodySchema) },
   responses: {
     202: { description: "The confirmation message is queued" },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "EMAIL_TAKEN", "CONFLICT", "RATE_LIMITED", "SERVER_BUSY", "MAIL_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", "EMAIL_TAKEN", "CONFLICT", "RATE_LIMITED", "SERVER_BUSY", "MAIL_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });

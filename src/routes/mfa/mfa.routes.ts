@@ -15,6 +15,7 @@ export const getMfa = createRoute({
   operationId: "getMyMfa",
   tags,
   summary: "The caller's second factors",
+  description: "Whether TOTP is enabled, how many passkeys are registered and how many unused recovery codes are left. Never answers a secret.",
   responses: {
     200: jsonContent(MfaStatusSchema, "Which factors are enabled, and how many recovery codes are left"),
     ...problemResponses("INVALID_TOKEN", ...DEPENDENCY_PROBLEMS),
@@ -34,7 +35,7 @@ export const beginTotp = createRoute({
   request: { body: jsonBody(BeginTotpBodySchema) },
   responses: {
     200: jsonContent(TotpEnrolmentSchema, "The pending secret"),
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", "CONFLICT", "RATE_LIMITED", "SERVER_BUSY", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", "CONFLICT", "RATE_LIMITED", "SERVER_BUSY", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -50,7 +51,7 @@ export const confirmTotp = createRoute({
   request: { body: jsonBody(ConfirmTotpBodySchema) },
   responses: {
     200: jsonContent(RecoveryCodesSchema, "TOTP is enabled; the recovery codes"),
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", ...CODE_PROBLEMS, "CONFLICT", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", ...CODE_PROBLEMS, "CONFLICT", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -66,7 +67,7 @@ export const disableTotp = createRoute({
   request: { body: jsonBody(PasswordAndCodeBodySchema) },
   responses: {
     204: { description: "TOTP is off" },
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", ...CODE_PROBLEMS, "CONFLICT", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", ...CODE_PROBLEMS, "CONFLICT", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -82,6 +83,6 @@ export const regenerateRecoveryCodes = createRoute({
   request: { body: jsonBody(PasswordAndCodeBodySchema) },
   responses: {
     200: jsonContent(RecoveryCodesSchema, "The new recovery codes, shown this once"),
-    ...problemResponses(...BODY_PROBLEMS, "MALFORMED_JSON", "INVALID_TOKEN", "WRONG_PASSWORD", ...CODE_PROBLEMS, "CONFLICT", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", ...CODE_PROBLEMS, "CONFLICT", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });

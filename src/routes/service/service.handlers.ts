@@ -1,5 +1,14 @@
 import type { AppRouteHandler } from "../create-router.js";
-import type { healthz as HealthzRoute, jwks as JwksRoute, readyz as ReadyzRoute } from "./service.routes.js";
+import { authorizationServerMetadata as metadataOf } from "../../oauth/metadata.js";
+import type {
+  authorizationServerMetadata as AuthorizationServerMetadataRoute,
+  healthz as HealthzRoute,
+  jwks as JwksRoute,
+  readyz as ReadyzRoute,
+} from "./service.routes.js";
+
+/** Seconds any cache may keep the public documents (JWKS, metadata): a rotated key shows within minutes. */
+const PUBLIC_DOCUMENT_MAX_AGE_SECONDS = 300;
 
 /** A dependency that takes longer than this to answer is reported unavailable. */
 const READINESS_TIMEOUT_MS = 2_000;
@@ -31,7 +40,7 @@ export const readyz: AppRouteHandler<typeof ReadyzRoute> = async (c) => {
 
 export const jwks: AppRouteHandler<typeof JwksRoute> = (c) => {
   // Short public caching: verifiers pick up a rotated key within minutes, without hammering us.
-  c.header("cache-control", "public, max-age=300");
+  c.header("cache-control", `public, max-age=${PUBLIC_DOCUMENT_MAX_AGE_SECONDS}`);
   const { keys } = c.var.services.accessTokens.jwks();
   return c.json(
     {
@@ -49,4 +58,9 @@ export const jwks: AppRouteHandler<typeof JwksRoute> = (c) => {
     },
     200,
   );
+};
+
+export const authorizationServerMetadata: AppRouteHandler<typeof AuthorizationServerMetadataRoute> = (c) => {
+  c.header("cache-control", `public, max-age=${PUBLIC_DOCUMENT_MAX_AGE_SECONDS}`);
+  return c.json(metadataOf(c.var.services.issuer), 200);
 };

@@ -6,5 +6,6 @@ export function createServiceRouter() {
   return createRouter()
     .openapi(routes.healthz, handlers.healthz)
     .openapi(routes.readyz, handlers.readyz)
-    .openapi(routes.jwks, handlers.jwks);
+    .openapi(routes.jwks, handlers.jwks)
+    .openapi(routes.authorizationServerMetadata, handlers.authorizationServerMetadata);
 }

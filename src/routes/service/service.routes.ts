@@ -1,15 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonContent } from "../../http/openapi.js";
-
-const tags = ["Service"];
+import { headerRef, jsonContent, NO_CLIENT_ERROR_EXPECTED, NO_SECURITY } from "../../http/openapi.js";
 
 const CheckStatusSchema = z.enum(["ok", "unavailable"]);
 export const ReadinessSchema = z
   .object({
     status: CheckStatusSchema,
-    checks: z.record(z.string(), CheckStatusSchema).openapi({ example: { database: "ok", redis: "unavailable" } }),
+    checks: z.record(z.string(), CheckStatusSchema).openapi({ example: { database: "ok", redis: "ok" } }),
   })
-  .openapi("Readiness");
+  .openapi("Readiness", { example: { status: "ok", checks: { database: "ok", redis: "ok" } } });
 
 const JwkSchema = z
   .object({
@@ -25,34 +23,89 @@ const JwkSchema = z
   })
   .openapi("PublicJwk");
 
+const JwkSetSchema = z.object({ keys: z.array(JwkSchema) }).openapi("JwkSet", {
+  example: { keys: [{ kty: "OKP", kid: "2026-11-ed25519", alg: "EdDSA", use: "sig", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" }] },
+});
+
+const AuthorizationServerMetadataSchema = z
+  .object({
+    issuer: z.url().openapi({ description: "JWT_ISSUER: the `iss` of every access token" }),
+    jwks_uri: z.url().openapi({ description: "The keys that verify access tokens" }),
+    response_types_supported: z.array(z.string()).openapi({ description: "Empty until the service has an authorization endpoint" }),
+    grant_types_supported: z.array(z.string()).openapi({ description: "Empty until the service has an OAuth token endpoint" }),
+    service_documentation: z.url().openapi({ description: "Human-readable API documentation (Swagger UI)" }),
+  })
+  .openapi("AuthorizationServerMetadata", {
+    description: "RFC 8414 authorization server metadata",
+    example: {
+      issuer: "https://auth.example.com",
+      jwks_uri: "https://auth.example.com/.well-known/jwks.json",
+      response_types_supported: [],
+      grant_types_supported: [],
+      service_documentation: "https://auth.example.com/ui",
+    },
+  });
+
+/** The public documents: short caching, so that a rotated key or a new capability shows within minutes. */
+const publicCacheHeaders = { "Cache-Control": headerRef("CacheControlPublic") };
+
 export const healthz = createRoute({
   method: "get",
   path: "/healthz",
-  operationId: "healthz",
-  tags,
+  operationId: "checkLiveness",
+  tags: ["Service"],
   summary: "Liveness: 200 while the process serves",
-  responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "The process is serving") },
+  description: "Touches no dependency: a failing database does not make the process unhealthy (see /readyz).",
+  security: NO_SECURITY,
+  responses: {
+    200: jsonContent(z.object({ status: z.literal("ok") }).openapi({ example: { status: "ok" } }), "The process is serving"),
+    ...NO_CLIENT_ERROR_EXPECTED,
+  },
 });
 
 export const readyz = createRoute({
   method: "get",
   path: "/readyz",
-  operationId: "readyz",
-  tags,
+  operationId: "checkReadiness",
+  tags: ["Service"],
   summary: "Readiness: 200 when the database (and Redis, where configured) answer",
+  description: "Each dependency has 2 seconds to answer; a load balancer sends no traffic to an instance answering 503.",
+  security: NO_SECURITY,
   responses: {
     200: jsonContent(ReadinessSchema, "Every dependency answers"),
-    503: jsonContent(ReadinessSchema, "At least one dependency does not answer; `checks` names it"),
+    503: {
+      description: "At least one dependency does not answer; `checks` names it",
+      content: { "application/json": { schema: ReadinessSchema, example: { status: "unavailable", checks: { database: "ok", redis: "unavailable" } } } },
+    },
+    ...NO_CLIENT_ERROR_EXPECTED,
   },
 });
 
 export const jwks = createRoute({
   method: "get",
   path: "/.well-known/jwks.json",
-  operationId: "jwks",
-  tags,
+  operationId: "getJwks",
+  tags: ["Discovery"],
   summary: "Public keys that verify access tokens (empty with HS256)",
+  description: "Every key that may have signed a live access token; verifiers pick a key by the token's `kid` and pin its `alg`.",
+  security: NO_SECURITY,
   responses: {
-    200: jsonContent(z.object({ keys: z.array(JwkSchema) }).openapi("JwkSet"), "The JSON Web Key Set"),
+    200: { ...jsonContent(JwkSetSchema, "The JSON Web Key Set"), headers: publicCacheHeaders },
+    ...NO_CLIENT_ERROR_EXPECTED,
+  },
+});
+
+export const authorizationServerMetadata = createRoute({
+  method: "get",
+  path: "/.well-known/oauth-authorization-server",
+  operationId: "getAuthorizationServerMetadata",
+  tags: ["Discovery"],
+  summary: "RFC 8414 authorization server metadata: the issuer and where its keys are",
+  description:
+    "What is true today: `issuer` and `jwks_uri`. There is no authorization or OAuth token endpoint yet, so `response_types_supported` and `grant_types_supported` are empty.",
+  security: NO_SECURITY,
+  responses: {
+    200: { ...jsonContent(AuthorizationServerMetadataSchema, "The metadata"), headers: publicCacheHeaders },
+    ...NO_CLIENT_ERROR_EXPECTED,
   },
 });
