@@ -384,7 +384,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's second factors */
+        /**
+         * The caller's second factors
+         * @description Whether TOTP is enabled, how many passkeys are registered and how many unused recovery codes are left. Never answers a secret.
+         */
         get: operations["getMyMfa"];
         put?: never;
         post?: never;
@@ -699,7 +702,17 @@ export interface components {
             /** @description Seconds until the refresh token expires unless used (idle or absolute limit) */
             refresh_expires_in: number;
         };
-        /** @description The password is right and the account has a second factor: no tokens yet. */
+        /**
+         * @description The password is right and the account has a second factor: no tokens yet.
+         * @example {
+         *       "mfa_required": true,
+         *       "mfa_token": "Xq3v9yT1cK0bW7nE2rL5sJ8hG4fD6aP0uM1oI9zV2xY",
+         *       "mfa_methods": [
+         *         "totp",
+         *         "recovery_code"
+         *       ]
+         *     }
+         */
         MfaRequired: {
             /** @enum {boolean} */
             mfa_required: true;
@@ -723,7 +736,13 @@ export interface components {
             /** Format: password */
             password: string;
         };
-        /** @description The mfa_token of POST /login and either a TOTP code or one of the recovery codes. */
+        /**
+         * @description The mfa_token of POST /login and either a TOTP code or one of the recovery codes.
+         * @example {
+         *       "mfa_token": "Xq3v9yT1cK0bW7nE2rL5sJ8hG4fD6aP0uM1oI9zV2xY",
+         *       "code": "123456"
+         *     }
+         */
         LoginMfaRequest: {
             mfa_token: string;
             /** @example 123456 */
@@ -984,6 +1003,15 @@ export interface components {
             /** Format: password */
             password: string;
         };
+        /**
+         * @example {
+         *       "totp": {
+         *         "enabled": true
+         *       },
+         *       "passkeys": 0,
+         *       "recovery_codes_left": 9
+         *     }
+         */
         MfaStatus: {
             totp: {
                 /** @description A confirmed TOTP factor (a pending enrolment is not enabled) */
@@ -993,6 +1021,12 @@ export interface components {
             passkeys: number;
             recovery_codes_left: number;
         };
+        /**
+         * @example {
+         *       "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+         *       "otpauth_uri": "otpauth://totp/auth-service:ada%40example.com?issuer=auth-service&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30"
+         *     }
+         */
         TotpEnrolment: {
             /**
              * @description The shared secret, base32, for typing into an authenticator app
@@ -1001,21 +1035,45 @@ export interface components {
             secret: string;
             /**
              * @description The otpauth://totp/ URI to show as a QR code
-             * @example otpauth://totp/auth-service:someone%40example.com?issuer=auth-service&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30
+             * @example otpauth://totp/auth-service:ada%40example.com?issuer=auth-service&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30
              */
             otpauth_uri: string;
         };
+        /**
+         * @example {
+         *       "password": "correct horse battery"
+         *     }
+         */
         BeginTotpRequest: {
             password: string;
         };
+        /**
+         * @example {
+         *       "recovery_codes": [
+         *         "7k2m-x9qp-4hcr-b0tz",
+         *         "3nvd-8wkq-y1gh-c6sp"
+         *       ]
+         *     }
+         */
         RecoveryCodes: {
             /** @description 10 single-use codes, shown this once; only their hashes are kept */
             recovery_codes: string[];
         };
+        /**
+         * @example {
+         *       "code": "123456"
+         *     }
+         */
         ConfirmTotpRequest: {
             /** @example 123456 */
             code: string;
         };
+        /**
+         * @example {
+         *       "password": "correct horse battery",
+         *       "code": "123456"
+         *     }
+         */
         PasswordAndTotpCodeRequest: {
             password: string;
             /** @example 123456 */

@@ -12,6 +12,7 @@ import { requireAuth } from "../../auth/require-auth.js";
 import {
   LoginBodySchema,
   LoginMfaBodySchema,
+  LOGIN_RESPONSE_EXAMPLES,
   LoginResponseSchema,
   LogoutBodySchema,
   RefreshTokenBodySchema,
@@ -50,7 +51,7 @@ export const login = createRoute({
   security: NO_SECURITY,
   request: { body: jsonBody(LoginBodySchema) },
   responses: {
-    200: jsonContent(LoginResponseSchema, "A new session's token pair, or the second step (MfaRequired)"),
+    200: jsonContent(LoginResponseSchema, "A new session's token pair, or the second step (MfaRequired)", LOGIN_RESPONSE_EXAMPLES),
     ...problemResponses(
       ...BODY_PROBLEMS,
       "INVALID_CREDENTIALS",

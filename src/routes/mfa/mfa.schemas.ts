@@ -1,5 +1,9 @@
 import { z } from "@hono/zod-openapi";
 
+const EXAMPLE_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const EXAMPLE_OTPAUTH_URI = `otpauth://totp/auth-service:ada%40example.com?issuer=auth-service&secret=${EXAMPLE_SECRET}&algorithm=SHA1&digits=6&period=30`;
+const EXAMPLE_RECOVERY_CODES = ["7k2m-x9qp-4hcr-b0tz", "3nvd-8wkq-y1gh-c6sp"];
+
 /** The password that confirms a change: any non-empty string (the policy applies only to new ones). */
 export const ConfirmPasswordSchema = z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "is too long");
 
@@ -21,21 +25,21 @@ export const MfaStatusSchema = z
     passkeys: z.number().int().openapi({ description: "How many passkeys the account has (not offered yet: always 0)" }),
     recovery_codes_left: z.number().int(),
   })
-  .openapi("MfaStatus");
+  .openapi("MfaStatus", { example: { totp: { enabled: true }, passkeys: 0, recovery_codes_left: 9 } });
 
-export const BeginTotpBodySchema = z.object({ password: ConfirmPasswordSchema }).openapi("BeginTotpRequest");
+export const BeginTotpBodySchema = z.object({ password: ConfirmPasswordSchema }).openapi("BeginTotpRequest", { example: { password: "correct horse battery" } });
 
 export const TotpEnrolmentSchema = z
   .object({
-    secret: z.string().openapi({ description: "The shared secret, base32, for typing into an authenticator app", example: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" }),
-    otpauth_uri: z.string().openapi({ description: "The otpauth://totp/ URI to show as a QR code", example: "otpauth://totp/auth-service:someone%40example.com?issuer=auth-service&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30" }),
+    secret: z.string().openapi({ description: "The shared secret, base32, for typing into an authenticator app", example: EXAMPLE_SECRET }),
+    otpauth_uri: z.string().openapi({ description: "The otpauth://totp/ URI to show as a QR code", example: EXAMPLE_OTPAUTH_URI }),
   })
-  .openapi("TotpEnrolment");
+  .openapi("TotpEnrolment", { example: { secret: EXAMPLE_SECRET, otpauth_uri: EXAMPLE_OTPAUTH_URI } });
 
-export const ConfirmTotpBodySchema = z.object({ code: TotpCodeSchema }).openapi("ConfirmTotpRequest");
+export const ConfirmTotpBodySchema = z.object({ code: TotpCodeSchema }).openapi("ConfirmTotpRequest", { example: { code: "123456" } });
 
-export const PasswordAndCodeBodySchema = z.object({ password: ConfirmPasswordSchema, code: TotpCodeSchema }).openapi("PasswordAndTotpCodeRequest");
+export const PasswordAndCodeBodySchema = z.object({ password: ConfirmPasswordSchema, code: TotpCodeSchema }).openapi("PasswordAndTotpCodeRequest", { example: { password: "correct horse battery", code: "123456" } });
 
 export const RecoveryCodesSchema = z
   .object({ recovery_codes: z.array(z.string()).openapi({ description: "10 single-use codes, shown this once; only their hashes are kept" }) })
-  .openapi("RecoveryCodes");
+  .openapi("RecoveryCodes", { example: { recovery_codes: EXAMPLE_RECOVERY_CODES } });
