@@ -141,6 +141,8 @@ export function createApp(appDeps: AppDeps) {
     recordEvent,
     // Declared below; called only after a password change, long after both exist.
     afterPasswordChange: (userId) => emailFlows.passwordChanged(userId),
+    // Declared below as well: the step-up's second factor.
+    requireSecondFactor: (caller, proof) => mfa.requireSecondFactor(caller, proof),
     ...(confirmationThrottle && { throttle: confirmationThrottle }),
   });
   const mfa = createMfaService({
@@ -161,7 +163,7 @@ export function createApp(appDeps: AppDeps) {
     tokens: deps.oneTimeTokens,
     hasher,
     passwordPolicy: deps.passwordPolicy,
-    confirmPassword: (caller, password) => account.confirmPassword(caller, password),
+    confirmStepUp: (caller, password, secondFactor) => account.confirmStepUp(caller, password, secondFactor),
     mail: deps.mail,
     templates: deps.mailTemplates,
     addressLimit: createAddressRateLimit({
@@ -179,7 +181,7 @@ export function createApp(appDeps: AppDeps) {
     account,
     emailFlows,
     mfa,
-    admin: createAdminService({ users, sessions, clock, recordEvent }),
+    admin: createAdminService({ users, sessions, clock, recordEvent, resetSecondFactors: (input) => mfa.adminReset(input) }),
     config: deps.config,
     issuer: deps.config.jwt.issuer,
     logger,

@@ -81,7 +81,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the caller's account
-         * @description Needs the password. The account, all its sessions and its security events are removed. Wrong passwords count toward the account's failed-login budget; the session that spends it is revoked.
+         * @description Needs the password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). The account, all its sessions and its security events are removed. Wrong passwords and codes count toward the account's failed-login budget; the session that spends it is revoked.
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -184,7 +184,7 @@ export interface paths {
         put?: never;
         /**
          * Change the caller's password
-         * @description Needs the current password. Every other session of the user ends; the current one is kept. Wrong passwords count toward the account's failed-login budget; the session that spends it is revoked.
+         * @description Needs the current password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). Every other session of the user ends; the current one is kept. Wrong passwords and codes count toward the account's failed-login budget; the session that spends it is revoked.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -272,6 +272,26 @@ export interface paths {
          * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says).
          */
         delete: operations["adminRevokeUserSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user's second factors
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says). For a user who lost their authenticator: TOTP and the recovery codes are removed, so the next login needs only the password; the user's sessions are kept (end them with DELETE /admin/users/{id}/sessions). Recorded as the user's `mfa_disabled` event naming the admin. 204 also when the user had no factor.
+         */
+        delete: operations["adminResetUserMfa"];
         options?: never;
         head?: never;
         patch?: never;
@@ -368,7 +388,7 @@ export interface paths {
         put?: never;
         /**
          * Ask to change the caller's address
-         * @description Needs the password. A confirmation link goes to the new address; the address changes when its token is spent at POST /email/verify, and then a notice goes to the old address.
+         * @description Needs the password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). A confirmation link goes to the new address; the address changes when its token is spent at POST /email/verify, and then a notice goes to the old address.
          */
         post: operations["changeEmail"];
         delete?: never;
@@ -814,14 +834,35 @@ export interface components {
              * @example correct horse battery
              */
             new_password: string;
+            /**
+             * @description A current TOTP code; needed (or recovery_code) when TOTP is enabled
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description An unused recovery code instead of `code`; spent by this request
+             * @example 7k2m-x9qp-4hcr-b0tz
+             */
+            recovery_code?: string;
         };
         /**
          * @example {
-         *       "password": "correct horse battery"
+         *       "password": "correct horse battery",
+         *       "code": "123456"
          *     }
          */
         DeleteAccountRequest: {
             password: string;
+            /**
+             * @description A current TOTP code; needed (or recovery_code) when TOTP is enabled
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description An unused recovery code instead of `code`; spent by this request
+             * @example 7k2m-x9qp-4hcr-b0tz
+             */
+            recovery_code?: string;
         };
         /**
          * @example {
@@ -1002,6 +1043,16 @@ export interface components {
             new_email: string;
             /** Format: password */
             password: string;
+            /**
+             * @description A current TOTP code; needed (or recovery_code) when TOTP is enabled
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description An unused recovery code instead of `code`; spent by this request
+             * @example 7k2m-x9qp-4hcr-b0tz
+             */
+            recovery_code?: string;
         };
         /**
          * @example {
@@ -1735,7 +1786,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated but not allowed (WRONG_PASSWORD) */
+            /** @description Authenticated but not allowed (WRONG_PASSWORD, MFA_CODE_REQUIRED, INVALID_MFA_CODE) */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1793,7 +1844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -2269,7 +2320,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated but not allowed (WRONG_PASSWORD) */
+            /** @description Authenticated but not allowed (WRONG_PASSWORD, MFA_CODE_REQUIRED, INVALID_MFA_CODE) */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2327,7 +2378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -2790,6 +2841,92 @@ export interface operations {
             };
         };
     };
+    adminResetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user has no second factor now */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
+            403: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     requestEmailVerification: {
         parameters: {
             query?: never;
@@ -3176,7 +3313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated but not allowed (WRONG_PASSWORD) */
+            /** @description Authenticated but not allowed (WRONG_PASSWORD, MFA_CODE_REQUIRED, INVALID_MFA_CODE) */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -3248,7 +3385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];

@@ -65,8 +65,11 @@ export interface MfaService {
   disableTotp(caller: Caller, input: { password: string; code: string }): Promise<void>;
   /** Password and a current code; a new set of recovery codes, the old one stops working. */
   regenerateRecoveryCodes(caller: Caller, input: { password: string; code: string }): Promise<string[]>;
-  /** Step-up for a sensitive change: with TOTP enrolled, a current code is needed (MFA_CODE_REQUIRED, INVALID_MFA_CODE). */
-  requireSecondFactor(caller: Caller, code: string | undefined): Promise<void>;
+  /**
+   * Step-up for a sensitive change: with TOTP enrolled, a current code or an unused recovery code is
+   * needed (MFA_CODE_REQUIRED, INVALID_MFA_CODE); without a factor it passes.
+   */
+  requireSecondFactor(caller: Caller, proof: SecondFactorProof): Promise<void>;
   /** After the right password of an enrolled user: a fresh mfa_token (only its hash is stored). */
   startLoginChallenge(userId: string, now: Date): Promise<string>;
   /** The second step of a login: spends the mfa_token on a right code or recovery code. */
@@ -132,6 +135,12 @@ export function createMfaService(options: MfaServiceOptions): MfaService {
         if (scope === "source") await sessions.revoke(caller.sessionId);
       },
     });
+  }
+
+  /** One unused recovery code of the user, spent by one conditional write: of two racing uses, one wins. */
+  async function spendRecoveryCode(userId: string, recoveryCode: string): Promise<void> {
+    const normalised = normaliseRecoveryCode(recoveryCode);
+    if (!normalised || !(await store.consumeRecoveryCode(userId, await hashRecoveryCode(userId, normalised), clock()))) throw wrongCode();
   }
 
   async function newRecoveryCodes(userId: string): Promise<string[]> {
@@ -200,10 +209,14 @@ export function createMfaService(options: MfaServiceOptions): MfaService {
       return codes;
     },
 
-    async requireSecondFactor(caller, code) {
+    async requireSecondFactor(caller, { code, recoveryCode }) {
       if (!(await this.isEnrolled(caller.userId))) return;
-      if (code === undefined) throw new ProblemError("MFA_CODE_REQUIRED", { detail: "TOTP is enabled on this account: send a current code in `code`." });
-      await guarded(caller, () => checkTotp(caller.userId, code));
+      if (code !== undefined) return guarded(caller, () => checkTotp(caller.userId, code));
+      if (recoveryCode === undefined) {
+        throw new ProblemError("MFA_CODE_REQUIRED", { detail: "A second factor is enabled on this account: send a current code in `code`, or a recovery code in `recovery_code`." });
+      }
+      await guarded(caller, () => spendRecoveryCode(caller.userId, recoveryCode));
+      await recordEvent("recovery_code_used", { ...caller, details: { during: "confirmation", recovery_codes_left: await store.countRecoveryCodes(caller.userId) } });
     },
 
     async startLoginChallenge(userId, now) {
@@ -235,8 +248,7 @@ export function createMfaService(options: MfaServiceOptions): MfaService {
           amr = ["pwd", "otp", "mfa"];
           return;
         }
-        const normalised = normaliseRecoveryCode(recoveryCode ?? "");
-        if (!normalised || !(await store.consumeRecoveryCode(userId, await hashRecoveryCode(userId, normalised), clock()))) throw wrongCode();
+        await spendRecoveryCode(userId, recoveryCode ?? "");
         // RFC 8176 has no value for a recovery code; it is a second thing the user has, hence "mfa".
         amr = ["pwd", "mfa"];
       };

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { SecondFactorProof } from "../../mfa/mfa-service.js";
 
 const EXAMPLE_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const EXAMPLE_OTPAUTH_URI = `otpauth://totp/auth-service:ada%40example.com?issuer=auth-service&secret=${EXAMPLE_SECRET}&algorithm=SHA1&digits=6&period=30`;
@@ -18,6 +19,26 @@ export const RecoveryCodeSchema = z
   .min(1, "must not be empty")
   .max(64, "is too long")
   .openapi({ example: "7k2m-x9qp-4hcr-b0tz", description: "One of the recovery codes; case, spaces and hyphens do not matter" });
+
+/**
+ * The second factor of a step-up (changing the password, the address or a factor, deleting the
+ * account): needed when the account has TOTP enabled, one of the two; ignored otherwise.
+ */
+export const SECOND_FACTOR_FIELDS = {
+  code: TotpCodeSchema.optional().openapi({ description: "A current TOTP code; needed (or recovery_code) when TOTP is enabled" }),
+  recovery_code: RecoveryCodeSchema.optional().openapi({ description: "An unused recovery code instead of `code`; spent by this request" }),
+};
+
+/** For a body with SECOND_FACTOR_FIELDS: at most one of them. */
+type SecondFactorFields = { code?: string | undefined; recovery_code?: string | undefined };
+export const atMostOneSecondFactor: [(body: SecondFactorFields) => boolean, { message: string; path: string[] }] = [
+  (body) => body.code === undefined || body.recovery_code === undefined,
+  { message: "send code or recovery_code, not both", path: ["recovery_code"] },
+];
+
+export function toSecondFactorProof(body: SecondFactorFields): SecondFactorProof {
+  return { code: body.code, recoveryCode: body.recovery_code };
+}
 
 export const MfaStatusSchema = z
   .object({
