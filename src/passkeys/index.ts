@@ -4,4 +4,5 @@
  * and of the challenges of ceremonies in flight (store.ts, sql-store.ts).
  */
 export { createSqlPasskeyStore } from "./sql-store.js";
+export { createPasskeyService, PASSKEY_CHALLENGE_TTL_SECONDS, type PasskeyAmr, type PasskeyService, type PasswordlessLogin } from "./passkey-service.js";
 export type { PasskeyCeremony, PasskeyChallengeRecord, PasskeyRecord, PasskeyStore } from "./store.js";
