@@ -213,6 +213,32 @@ describeEachBackend("passkeys", (backend: BackendName) => {
     expect((await events(token)).map((event) => event.type)).toEqual(expect.arrayContaining(["passkey_removed", "recovery_code_used"]));
   });
 
+  it("answers well-shaped responses with garbage inside with a 4xx problem, never a 5xx", async () => {
+    const { token, authenticator } = await withPasskey();
+    const b64 = (text: string) => Buffer.from(text).toString("base64url");
+    const registration = await authenticator.register(await registrationOptions(token));
+    const assertion = await authenticator.assert(await loginOptions());
+    const clientDatas = [b64("not json"), b64("null"), b64('{"challenge":42}'), b64(JSON.stringify({ challenge: "x".repeat(200) })), "AA"];
+    for (const clientDataJSON of clientDatas) {
+      for (const answer of [
+        await post("/me/passkeys", { response: { ...registration, response: { ...registration.response, clientDataJSON } } }, token),
+        await post("/login/passkey", { response: { ...assertion, response: { ...assertion.response, clientDataJSON } } }),
+      ]) {
+        expect(answer.status).toBeGreaterThanOrEqual(400);
+        expect(answer.status).toBeLessThan(500);
+      }
+    }
+    // A live challenge, and garbage where the attestation, the authenticator data or the signature goes.
+    const fresh = await authenticator.register(await registrationOptions(token));
+    expect((await post("/me/passkeys", { response: { ...fresh, response: { ...fresh.response, attestationObject: b64("\u00ff garbage") } } }, token)).status).toBe(400);
+    for (const part of [{ authenticatorData: "AAAA" }, { signature: "AAAA" }, { userHandle: "AAAA" }]) {
+      const live = await authenticator.assert(await loginOptions());
+      expect((await post("/login/passkey", { response: { ...live, response: { ...live.response, ...part } } })).status).toBe(401);
+    }
+    const unknown = await authenticator.assert(await loginOptions());
+    expect((await post("/login/passkey", { response: { ...unknown, id: "AAAA", rawId: "AAAA" } })).status).toBe(401);
+  });
+
   it("leaves no challenge in the database: a dump answers no ceremony", async () => {
     await withPasskey();
     await loginOptions();
