@@ -30,6 +30,8 @@ import { createAddressRateLimit } from "./rate-limit/address-limit.js";
 import { createEmailRouter } from "./routes/email/email.index.js";
 import { createMfaService } from "./mfa/index.js";
 import { createMfaRouter } from "./routes/mfa/mfa.index.js";
+import { createPasskeyService } from "./passkeys/index.js";
+import { createPasskeysRouter } from "./routes/passkeys/passkeys.index.js";
 import { createSwaggerUi } from "./docs/swagger-ui.js";
 import { createProblemsRouter } from "./routes/problems/problems.index.js";
 
@@ -126,7 +128,18 @@ export function createApp(appDeps: AppDeps) {
         isEnrolled: (userId) => mfa.isEnrolled(userId),
         startLoginChallenge: (userId, now) => mfa.startLoginChallenge(userId, now),
         completeLoginChallenge: (input) => mfa.completeLoginChallenge(input),
+        // A user with passkeys may finish with one; the second step itself is asked for by TOTP only.
+        methods: async (userId) => ((await passkeys.count(userId)) > 0 ? ["totp", "recovery_code", "passkey"] : ["totp", "recovery_code"]),
+        completeLoginChallengeWithPasskey: ({ mfaToken, response, userAgent, ip }) =>
+          mfa.completeLoginChallengeWith({
+            mfaToken,
+            method: "passkey",
+            userAgent,
+            ip,
+            check: async (userId) => ["pwd", await passkeys.verifySecondFactor({ userId, mfaToken, response, userAgent, ip }), "mfa"],
+          }),
       },
+      passkeys: { verifyLogin: (input) => passkeys.verifyLogin(input) },
     }),
     loginThrottle,
   );
@@ -156,6 +169,20 @@ export function createApp(appDeps: AppDeps) {
     issuer: deps.config.mfa.issuer,
     clock,
     recordEvent,
+    // Declared below; an admin's reset of the factors removes the passkeys too.
+    passkeys: { removeAllForUser: (userId) => passkeys.removeAllForUser(userId) },
+  });
+  const passkeys = createPasskeyService({
+    store: deps.passkeys,
+    relyingParty: deps.config.webauthn,
+    users,
+    sessions,
+    // The step-up of DELETE /me/passkeys/{id}: the password, then TOTP's code or a recovery code when TOTP is enabled.
+    confirmStepUp: (caller, { password, code, recoveryCode }) => account.confirmStepUp(caller, password, { code, recoveryCode }),
+    mfaTokenUser: (mfaToken) => mfa.loginChallengeUser(mfaToken),
+    ...(loginThrottle && { loginThrottle }),
+    clock,
+    recordEvent,
   });
   const emailFlows = createEmailFlowsService({
     users,
@@ -181,6 +208,7 @@ export function createApp(appDeps: AppDeps) {
     account,
     emailFlows,
     mfa,
+    passkeys,
     admin: createAdminService({ users, sessions, clock, recordEvent, resetSecondFactors: (input) => mfa.adminReset(input) }),
     config: deps.config,
     issuer: deps.config.jwt.issuer,
@@ -237,6 +265,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", createAdminRouter());
   app.route("/", createEmailRouter());
   app.route("/", createMfaRouter());
+  app.route("/", createPasskeysRouter());
   app.route("/", createServiceRouter());
   app.route("/", createProblemsRouter());
   observability.mountMetricsEndpoint(app);
@@ -270,7 +299,8 @@ export function createApp(appDeps: AppDeps) {
           servers: [{ url: issuer, description: "This deployment (JWT_ISSUER)" }],
           tags: TAGS,
         }),
-        { rateLimited: new Set(AUTH_RATE_LIMITS.flatMap(({ routes }) => routes.map(({ method, path }) => `${method} ${path}`))) },
+        // Hono's ":id" is OpenAPI's "{id}".
+        { rateLimited: new Set(AUTH_RATE_LIMITS.flatMap(({ routes }) => routes.map(({ method, path }) => `${method} ${path.replace(/:(\w+)/g, "{$1}")}`))) },
       );
       return c.json(document, 200);
     });

@@ -20,6 +20,7 @@ import { createMailMetrics } from "./observability/metrics.js";
 import { createSqlOneTimeTokenStore } from "./recovery/index.js";
 import { createBackgroundTasks } from "./lib/background.js";
 import { createSecretBox, createSqlMfaStore } from "./mfa/index.js";
+import { createSqlPasskeyStore } from "./passkeys/index.js";
 
 /**
  * The one composition root: config + opened handles -> every dependency of the app. Pure and
@@ -62,7 +63,7 @@ export interface ComposeOptions {
 }
 
 /** The stores over the opened storage, the /readyz checks that belong to them, and their upkeep. */
-export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "mfa" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
+export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "mfa" | "passkeys" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
   /** Reclaims expired SQL sessions and events past retention (Redis expires its own keys). */
   prune(now: Date): Promise<void>;
 }
@@ -81,14 +82,16 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
   const oneTimeTokens = createSqlOneTimeTokenStore({ db: database.db });
   // Second factors always in SQL, for the same reason.
   const mfa = createSqlMfaStore({ db: database.db });
+  const passkeys = createSqlPasskeyStore({ db: database.db });
   const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
   const pruneEvents = async (now: Date) => {
     await events.pruneBefore(new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000));
     await oneTimeTokens.pruneBefore(now);
     await mfa.pruneBefore(now);
+    await passkeys.pruneBefore(now);
   };
 
-  const sqlAlways = { users, events, oneTimeTokens, mfa, readinessChecks };
+  const sqlAlways = { users, events, oneTimeTokens, mfa, passkeys, readinessChecks };
   if (config.redis && redis) {
     const prefix = config.redis.keyPrefix;
     const sessions = createRedisSessionStore({ client: redis, keyPrefix: prefix });

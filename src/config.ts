@@ -79,6 +79,16 @@ const countPerDuration = (maxCount: number) =>
       return { limit, windowSeconds };
     });
 
+/** A web origin as browsers report it in clientDataJSON: scheme, host and port only ("https://app.example.com"). */
+const webOrigin = z.string().refine((value) => {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === "https:" || parsed.protocol === "http:") && parsed.origin === value;
+  } catch {
+    return false;
+  }
+}, 'must be origins like "https://app.example.com" (scheme, host and port; no path or trailing slash)');
+
 /** A link path on APP_URL: starts with "/", no query or fragment (the token is the query). */
 const linkPath = z
   .string()
@@ -231,6 +241,15 @@ const envSchema = z.object({
     })
     .optional(),
   JWT_PRIVATE_KEYS: privateJwks.optional(),
+  // Passkeys (WebAuthn): the relying party (resolveWebAuthn). Unset: JWT_ISSUER's host name and origin.
+  WEBAUTHN_RP_ID: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(?=.{1,253}$)(?!\d+(?:\.\d+){3}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a domain name without scheme, port or path ("example.com"), not an IP address')
+    .optional(),
+  WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64, "must be at most 64 characters").optional(),
+  WEBAUTHN_ORIGINS: csv.pipe(z.array(webOrigin).min(1, "must list at least one origin")).optional(),
   // Unset: the development URL http://localhost:PORT (resolveIssuer); production must set it.
   JWT_ISSUER: url(["http:", "https:"]).optional(),
   JWT_CLIENT_ID: z.string().trim().min(1).default("auth-service"),
@@ -391,6 +410,7 @@ function configSchema(options: LoadConfigOptions) {
         /** The `issuer` of otpauth:// URIs: the name an authenticator app shows. */
         issuer: env.MAIL_PRODUCT_NAME,
       },
+      webauthn: resolveWebAuthn(env, fail, issuer),
       tokens: {
         accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL,
         refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
@@ -563,6 +583,32 @@ function resolveIssuer(parsed: ParsedEnv, fail: Fail, required: boolean): string
     return fail("JWT_ISSUER", "must be an https URL in production (http only for localhost or a loopback address)");
   }
   return text.replace(/\/+$/, "");
+}
+
+/**
+ * The WebAuthn relying party of passkeys (src/passkeys/): `rpId` (the domain passkeys are bound to),
+ * `rpName` (what the authenticator shows) and `origins` (the pages allowed to run a ceremony, as
+ * clientDataJSON reports them). Unset, the RP ID is JWT_ISSUER's host name and the one origin is
+ * JWT_ISSUER's (so in development, with nothing set, `localhost` and http://localhost:PORT work). Each
+ * origin's host must be the RP ID or a subdomain of it, and in production https (http only on loopback,
+ * which browsers treat as secure), or browsers would refuse every ceremony: a bad value fails the start.
+ */
+function resolveWebAuthn(parsed: ParsedEnv, fail: Fail, issuer: string): { rpId: string; rpName: string; origins: string[] } {
+  // A JWT_ISSUER refused above has already added its issue; nothing to derive from it.
+  if (typeof issuer !== "string" || !URL.canParse(issuer)) return z.NEVER;
+  const issuerUrl = new URL(issuer);
+  const rpId = parsed.WEBAUTHN_RP_ID ?? issuerUrl.hostname;
+  const origins = parsed.WEBAUTHN_ORIGINS ?? [issuerUrl.origin];
+  for (const origin of origins) {
+    const { hostname, protocol } = new URL(origin);
+    if (hostname !== rpId && !hostname.endsWith(`.${rpId}`)) {
+      return fail("WEBAUTHN_ORIGINS", `${origin} is not on the RP ID ${rpId} (WEBAUTHN_RP_ID) or a subdomain of it`);
+    }
+    if (parsed.NODE_ENV === "production" && protocol !== "https:" && !isLoopbackHost(hostname)) {
+      return fail("WEBAUTHN_ORIGINS", `${origin} must be https in production (http only for localhost)`);
+    }
+  }
+  return { rpId, rpName: parsed.WEBAUTHN_RP_NAME ?? parsed.MAIL_PRODUCT_NAME, origins };
 }
 
 /**

@@ -19,6 +19,7 @@ import type { MailQueue, MailTemplates } from "./mail/index.js";
 import type { BackgroundTasks } from "./lib/background.js";
 import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
 import type { MfaService, MfaStore, SecretBox } from "./mfa/index.js";
+import type { PasskeyService, PasskeyStore } from "./passkeys/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -42,6 +43,8 @@ export interface AppDeps {
   mfa: MfaStore;
   /** Seals TOTP secrets at rest; absent (production without MFA_ENCRYPTION_KEY): enrolment answers 503. */
   mfaSecretBox?: SecretBox;
+  /** Passkeys: WebAuthn credentials and the challenges of ceremonies in flight (SQL). */
+  passkeys: PasskeyStore;
   /** Where the flows put messages: the mail queue's enqueue; `configured` false without any transport. */
   mail: MailOutbox;
   mailTemplates: MailTemplates;
@@ -81,6 +84,7 @@ export interface AppServices {
   admin: AdminService;
   emailFlows: EmailFlowsService;
   mfa: MfaService;
+  passkeys: PasskeyService;
   config: Pick<Config, "http">;
   /** The public base URL (JWT_ISSUER, no trailing slash): the metadata's issuer, the problem pages' links. */
   issuer: string;

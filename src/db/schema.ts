@@ -170,7 +170,58 @@ export const mfaLoginChallenges = pgTable(
 );
 export type MfaLoginChallengeRow = typeof mfaLoginChallenges.$inferSelect;
 
-export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens, mfaTotpFactors, mfaRecoveryCodes, mfaLoginChallenges };
+/**
+ * A user's passkeys (WebAuthn credentials, src/passkeys/). `credential_id` is the authenticator's
+ * id (base64url), unique across users; `public_key` the COSE public key (base64url): nothing here
+ * is secret, a dump of it cannot sign an assertion. `sign_count` is the authenticator's signature
+ * counter as last seen (0 for authenticators that keep none); `device_type` and `backed_up` are the
+ * backup flags of the authenticator data (a synced passkey is multiDevice).
+ */
+export const passkeyCredentials = pgTable(
+  "passkey_credentials",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    credentialId: text("credential_id").notNull(),
+    publicKey: text("public_key").notNull(),
+    signCount: bigint("sign_count", { mode: "number" }).notNull().default(0),
+    transports: text("transports").array().notNull().default(sql`'{}'::text[]`),
+    deviceType: text("device_type").notNull(),
+    backedUp: boolean("backed_up").notNull(),
+    name: text("name"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [uniqueIndex("passkey_credentials_credential_id_idx").on(table.credentialId), index("passkey_credentials_user_id_idx").on(table.userId)],
+);
+export type PasskeyCredentialRow = typeof passkeyCredentials.$inferSelect;
+
+/**
+ * The challenges of WebAuthn ceremonies in flight: only the SHA-256 of the challenge, so a dump
+ * cannot answer one. Each is bound to its `ceremony` (registration, login, second_factor) and, where
+ * there is one, to its user and to the `mfa_token` (by hash) of the login it completes; deleted by
+ * the one use that finds it (DELETE ... RETURNING), so two racing uses get one success.
+ */
+export const passkeyChallenges = pgTable(
+  "passkey_challenges",
+  {
+    challengeHash: text("challenge_hash").primaryKey(),
+    ceremony: text("ceremony").notNull(),
+    // No foreign key, on purpose: a login options request for an unknown email binds its challenge
+    // to a user id that exists nowhere, doing the same work as for a known one (no oracle); a
+    // challenge outlives its user by at most its 5 minutes, and answers nothing once the user is gone.
+    userId: uuid("user_id"),
+    mfaTokenHash: text("mfa_token_hash"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [index("passkey_challenges_expires_at_idx").on(table.expiresAt)],
+);
+export type PasskeyChallengeRow = typeof passkeyChallenges.$inferSelect;
+
+export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens, mfaTotpFactors, mfaRecoveryCodes, mfaLoginChallenges, passkeyCredentials, passkeyChallenges };
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;

@@ -24,6 +24,10 @@ export const SECURITY_EVENT_TYPES = [
   "mfa_challenge_failed",
   "recovery_code_used",
   "recovery_codes_regenerated",
+  "passkey_added",
+  "passkey_removed",
+  "passkey_login",
+  "passkey_clone_suspected",
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

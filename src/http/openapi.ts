@@ -275,6 +275,7 @@ export const TAGS = [
   { name: "Account", description: "The caller's profile, password, address, account and security events" },
   { name: "Sessions", description: "The caller's live sessions (one per login)" },
   { name: "Second factor", description: "TOTP with recovery codes: enrolment, removal, new recovery codes" },
+  { name: "Passkeys", description: "WebAuthn passkeys: registration, removal, passwordless login, and the passkey as the second step of a password login" },
   { name: "Email", description: "Address verification, password reset and address change by link" },
   { name: "Admin", description: "User administration; needs the `admin` role" },
   { name: "Discovery", description: "What a verifier or a client finds without a token: keys, metadata and the problem types" },

@@ -15,8 +15,8 @@ import { createRecoveryCode, hashRecoveryCode, normaliseRecoveryCode, RECOVERY_C
 export const MFA_TOKEN_TTL_SECONDS = 5 * 60;
 export const MFA_TOKEN_MAX_FAILURES = 5;
 
-/** RFC 8176 authentication method references of a completed login. */
-export type Amr = "pwd" | "otp" | "mfa";
+/** RFC 8176 authentication method references of a completed login (hwk/swk/user: passkeys, src/passkeys/). */
+export type Amr = "pwd" | "otp" | "mfa" | "hwk" | "swk" | "user";
 
 export interface MfaServiceOptions {
   store: MfaStore;
@@ -34,6 +34,8 @@ export interface MfaServiceOptions {
   issuer: string;
   clock: () => Date;
   recordEvent: RecordSecurityEvent;
+  /** The user's passkeys (src/passkeys/), which an admin's reset removes too; absent: none to remove. */
+  passkeys?: { removeAllForUser(userId: string): Promise<number> };
 }
 
 export interface MfaStatus {
@@ -74,12 +76,21 @@ export interface MfaService {
   startLoginChallenge(userId: string, now: Date): Promise<string>;
   /** The second step of a login: spends the mfa_token on a right code or recovery code. */
   completeLoginChallenge(input: { mfaToken: string } & SecondFactorProof & ClientInfo): Promise<CompletedSecondFactor>;
-  /** An admin resets a user's factors; returns whether there was one. */
+  /** An admin resets a user's factors (TOTP, recovery codes and passkeys); returns whether there was one. */
   adminReset(input: { actorId: string; userId: string } & ClientInfo): Promise<boolean>;
+  /** The user of a live mfa_token, without spending it; null when it is not live. */
+  loginChallengeUser(mfaToken: string): Promise<string | null>;
+  /**
+   * The second step of a login with a proof checked elsewhere (a passkey's assertion): the same
+   * mfa_token rules, failed-login budget and events as completeLoginChallenge. `check` answers the
+   * amr of the proof, or throws INVALID_PASSKEY / INVALID_MFA_CODE for a wrong one.
+   */
+  completeLoginChallengeWith(input: { mfaToken: string; method: "passkey"; check(userId: string): Promise<Amr[]> } & ClientInfo): Promise<CompletedSecondFactor>;
 }
 
 const isWrongCode = (error: unknown) => error instanceof ProblemError && error.code === "INVALID_MFA_CODE";
 const wrongCode = () => new ProblemError("INVALID_MFA_CODE");
+const isWrongProof = (error: unknown) => isWrongCode(error) || (error instanceof ProblemError && error.code === "INVALID_PASSKEY");
 
 /** The rules of TOTP enrolment, step-up and the second step of a login. Knows nothing of HTTP. */
 export function createMfaService(options: MfaServiceOptions): MfaService {
@@ -280,7 +291,50 @@ export function createMfaService(options: MfaServiceOptions): MfaService {
     async adminReset({ actorId, userId, userAgent, ip }) {
       const removed = await store.deleteTotp(userId);
       if (removed) await recordEvent("mfa_disabled", { userId, actorId, userAgent, ip, details: { method: "totp", by_admin: true } });
-      return removed;
+      const passkeysRemoved = (await options.passkeys?.removeAllForUser(userId)) ?? 0;
+      if (passkeysRemoved > 0) await recordEvent("passkey_removed", { userId, actorId, userAgent, ip, details: { count: passkeysRemoved, by_admin: true } });
+      return removed || passkeysRemoved > 0;
+    },
+
+    async loginChallengeUser(mfaToken) {
+      if (!isOneTimeTokenShape(mfaToken)) return null;
+      return (await store.peekLoginChallenge(await hashOneTimeToken(mfaToken), clock()))?.userId ?? null;
+    },
+
+    async completeLoginChallengeWith({ mfaToken, method, check, userAgent, ip }) {
+      const invalidToken = () => new ProblemError("INVALID_MFA_TOKEN", { detail: "Log in with the password again for a new mfa_token." });
+      if (!isOneTimeTokenShape(mfaToken)) throw invalidToken();
+      const tokenHash = await hashOneTimeToken(mfaToken);
+      const challenge = await store.peekLoginChallenge(tokenHash, clock());
+      if (!challenge) throw invalidToken();
+      const { userId } = challenge;
+      const user = await users.findById(userId);
+      if (!user) throw invalidToken();
+
+      let amr: Amr[] | undefined;
+      const run = async () => {
+        amr = await check(userId);
+      };
+      const afterWrongProof = async () => {
+        const failures = await store.failLoginChallenge(tokenHash, clock(), MFA_TOKEN_MAX_FAILURES);
+        await recordEvent("mfa_challenge_failed", {
+          userId,
+          userAgent,
+          ip,
+          details: { during: "login", method, mfa_token_ended: failures === null || failures >= MFA_TOKEN_MAX_FAILURES },
+        });
+      };
+      const { loginThrottle } = options;
+      try {
+        if (loginThrottle) await loginThrottle.guard({ email: user.email, ip }, run, { isWrongPassword: isWrongProof, afterFailure: afterWrongProof });
+        else await run();
+      } catch (error) {
+        if (!loginThrottle && isWrongProof(error)) await afterWrongProof();
+        throw error;
+      }
+      // Spent only now, once: of two right answers racing, one gets the session.
+      if (!(await store.consumeLoginChallenge(tokenHash, clock()))) throw invalidToken();
+      return { userId, amr: amr!, authTime: challenge.createdAt };
     },
   };
 }

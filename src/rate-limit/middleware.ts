@@ -162,7 +162,17 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
  */
 export const AUTH_RATE_LIMITS = [
   { name: "register", policy: "register", routes: [{ method: "POST", path: "/register" }], onStoreFailure: "open" },
-  { name: "login", policy: "login", routes: [{ method: "POST", path: "/login" }], onStoreFailure: "closed" },
+  {
+    // A passkey login is a login: its options and its assertion count with POST /login, per client IP.
+    name: "login",
+    policy: "login",
+    routes: [
+      { method: "POST", path: "/login" },
+      { method: "POST", path: "/login/passkey/options" },
+      { method: "POST", path: "/login/passkey" },
+    ],
+    onStoreFailure: "closed",
+  },
   { name: "refresh", policy: "refresh", routes: [{ method: "POST", path: "/refresh" }], onStoreFailure: "open" },
   {
     name: "passwordConfirm",
@@ -185,6 +195,11 @@ export const AUTH_RATE_LIMITS = [
       { method: "DELETE", path: "/me/mfa/totp" },
       { method: "POST", path: "/me/mfa/recovery-codes" },
       { method: "POST", path: "/login/mfa" },
+      // Passkeys: the routes that verify an attestation or a step-up, and those that store a challenge.
+      { method: "POST", path: "/login/mfa/passkey/options" },
+      { method: "POST", path: "/me/passkeys/options" },
+      { method: "POST", path: "/me/passkeys" },
+      { method: "DELETE", path: "/me/passkeys/:id" },
     ],
     onStoreFailure: "closed",
   },

@@ -90,7 +90,7 @@ export const resetUserMfa = createRoute({
   operationId: "adminResetUserMfa",
   tags,
   summary: "Remove a user's second factors",
-  description: `${description} For a user who lost their authenticator: TOTP and the recovery codes are removed, so the next login needs only the password; the user's sessions are kept (end them with DELETE /admin/users/{id}/sessions). Recorded as the user's \`mfa_disabled\` event naming the admin. 204 also when the user had no factor.`,
+  description: `${description} For a user who lost their authenticator: TOTP, the recovery codes and the passkeys are removed, so the next login needs only the password; the user's sessions are kept (end them with DELETE /admin/users/{id}/sessions). Recorded as the user's \`mfa_disabled\` (and \`passkey_removed\`) events naming the admin. 204 also when the user had no factor.`,
   request: { params: UserIdParamsSchema },
   responses: {
     204: { description: "The user has no second factor now" },

@@ -2,6 +2,7 @@ import type { AppRouteHandler } from "../create-router.js";
 import { clientInfo } from "../client-info.js";
 import type { LoginMfaRoute, LoginRoute, LogoutRoute, MeRoute, RefreshRoute, RegisterRoute } from "./auth.routes.js";
 import { toTokenPairBody, toUserBody } from "./auth.schemas.js";
+import { toAuthenticationResponse } from "../passkeys/passkeys.schemas.js";
 
 export const register: AppRouteHandler<RegisterRoute> = async (c) => {
   const { email, password, name } = c.req.valid("json");
@@ -17,8 +18,14 @@ export const login: AppRouteHandler<LoginRoute> = async (c) => {
 };
 
 export const loginMfa: AppRouteHandler<LoginMfaRoute> = async (c) => {
-  const { mfa_token, code, recovery_code } = c.req.valid("json");
-  const pair = await c.var.services.auth.completeSecondFactor({ mfaToken: mfa_token, code, recoveryCode: recovery_code, ...clientInfo(c) });
+  const { mfa_token, code, recovery_code, passkey } = c.req.valid("json");
+  const pair = await c.var.services.auth.completeSecondFactor({
+    mfaToken: mfa_token,
+    code,
+    recoveryCode: recovery_code,
+    passkey: passkey && toAuthenticationResponse(passkey),
+    ...clientInfo(c),
+  });
   return c.json(toTokenPairBody(pair), 200);
 };
 

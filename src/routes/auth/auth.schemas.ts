@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { TokenPair } from "../../auth/auth-service.js";
 import type { User } from "../../users/store.js";
 import { exclusiveUnion, isWellFormedText, NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
+import { AuthenticationResponseSchema } from "../passkeys/passkeys.schemas.js";
 
 /** Example values of the document, one set, so that the examples of related schemas agree. */
 export const EXAMPLE = {
@@ -128,7 +129,9 @@ export const MfaRequiredSchema = z
   .object({
     mfa_required: z.literal(true),
     mfa_token: z.string().openapi({ description: "Single use, valid 5 minutes, ended by 5 wrong codes: send it to POST /login/mfa with a code" }),
-    mfa_methods: z.array(z.enum(["totp", "recovery_code"])).openapi({ description: "What POST /login/mfa accepts for this account" }),
+    mfa_methods: z
+      .array(z.enum(["totp", "recovery_code", "passkey"]))
+      .openapi({ description: "What POST /login/mfa accepts for this account: passkey when it has passkeys (options from POST /login/mfa/passkey/options)" }),
   })
   .openapi("MfaRequired", {
     description: "The password is right and the account has a second factor: no tokens yet.",
@@ -154,10 +157,14 @@ export const LoginMfaBodySchema = z
       .optional()
       .openapi({ example: "123456" }),
     recovery_code: z.string({ error: "must be a string" }).min(1, "must not be empty").max(64, "is too long").optional(),
+    passkey: AuthenticationResponseSchema.optional().openapi({ description: "A passkey's assertion over the options of POST /login/mfa/passkey/options" }),
   })
-  .refine((body) => (body.code === undefined) !== (body.recovery_code === undefined), { message: "send either code or recovery_code", path: ["code"] })
+  .refine((body) => [body.code, body.recovery_code, body.passkey].filter((proof) => proof !== undefined).length === 1, {
+    message: "send exactly one of code, recovery_code or passkey",
+    path: ["code"],
+  })
   .openapi("LoginMfaRequest", {
-    description: "The mfa_token of POST /login and either a TOTP code or one of the recovery codes.",
+    description: "The mfa_token of POST /login and one of: a TOTP code, one of the recovery codes, or a passkey's assertion.",
     example: { mfa_token: EXAMPLE.mfaToken, code: "123456" },
   });
 

@@ -3,8 +3,8 @@ import { caller } from "../client-info.js";
 import type * as routes from "./mfa.routes.js";
 
 export const getMfa: AppRouteHandler<typeof routes.getMfa> = async (c) => {
-  const status = await c.var.services.mfa.status(c.var.auth.userId);
-  return c.json({ totp: { enabled: status.totpEnabled }, passkeys: 0, recovery_codes_left: status.recoveryCodesLeft }, 200);
+  const [status, passkeys] = await Promise.all([c.var.services.mfa.status(c.var.auth.userId), c.var.services.passkeys.count(c.var.auth.userId)]);
+  return c.json({ totp: { enabled: status.totpEnabled }, passkeys, recovery_codes_left: status.recoveryCodesLeft }, 200);
 };
 
 export const beginTotp: AppRouteHandler<typeof routes.beginTotp> = async (c) => {

@@ -43,7 +43,7 @@ export function toSecondFactorProof(body: SecondFactorFields): SecondFactorProof
 export const MfaStatusSchema = z
   .object({
     totp: z.object({ enabled: z.boolean().openapi({ description: "A confirmed TOTP factor (a pending enrolment is not enabled)" }) }),
-    passkeys: z.number().int().openapi({ description: "How many passkeys the account has (not offered yet: always 0)" }),
+    passkeys: z.number().int().openapi({ description: "How many passkeys the account has (GET /me/passkeys lists them)" }),
     recovery_codes_left: z.number().int(),
   })
   .openapi("MfaStatus", { example: { totp: { enabled: true }, passkeys: 0, recovery_codes_left: 9 } });
