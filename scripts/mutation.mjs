@@ -21,6 +21,11 @@ export const MODULES = {
   "login-throttle": { mutate: "src/login-throttle/*.ts", tests: ["test/login-throttle/login-throttle-stores.test.ts", "test/security/login-throttle.security.test.ts", "test/security/lockout.security.test.ts", "test/login-throttle/login-throttle-outage.test.ts"] },
   "ip-address": { mutate: "src/lib/ip-address.ts,src/http/client-ip.ts", tests: ["test/lib/ip-address.test.ts", "test/security/rate-limit.security.test.ts"] },
   config: { mutate: "src/config.ts", tests: ["test/config.test.ts"] },
+  "mfa-codes": { mutate: "src/mfa/totp.ts,src/mfa/recovery-codes.ts,src/mfa/secret-box.ts,src/mfa/sql-store.ts", tests: ["test/mfa/mfa-store.test.ts"] },
+  "mfa-service": { mutate: "src/mfa/mfa-service.ts", tests: ["test/mfa/totp-enrolment.test.ts", "test/mfa/mfa-login.test.ts", "test/mfa/step-up.test.ts"] },
+  passkeys: { mutate: "src/passkeys/passkey-service.ts,src/passkeys/sql-store.ts", tests: ["test/passkeys/passkeys.test.ts", "test/passkeys/passkey-store.test.ts"] },
+  "outbox-sealing": { mutate: "src/mail/outbox-sealing.ts", tests: ["test/mail/outbox-sealing.test.ts", "test/email/email-flows.test.ts"] },
+  "one-time-tokens": { mutate: "src/recovery/one-time-token.ts,src/recovery/sql-token-store.ts,src/recovery/email-flows-service.ts", tests: ["test/recovery/one-time-token-store.test.ts", "test/email/email-flows.test.ts", "test/email/email-rules.test.ts"] },
 };
 
 const names = process.argv.slice(2);

@@ -28,6 +28,10 @@ import { createMemoryLoginThrottleStore } from "./login-throttle/memory-store.js
 import { createEmailFlowsService } from "./recovery/index.js";
 import { createAddressRateLimit } from "./rate-limit/address-limit.js";
 import { createEmailRouter } from "./routes/email/email.index.js";
+import { createMfaService } from "./mfa/index.js";
+import { createMfaRouter } from "./routes/mfa/mfa.index.js";
+import { createPasskeyService } from "./passkeys/index.js";
+import { createPasskeysRouter } from "./routes/passkeys/passkeys.index.js";
 import { createSwaggerUi } from "./docs/swagger-ui.js";
 import { createProblemsRouter } from "./routes/problems/problems.index.js";
 
@@ -105,6 +109,7 @@ export function createApp(appDeps: AppDeps) {
       ? createLoginThrottle({ rule, store: throttleStore, clock, logger, onRefused: () => metrics.onRateLimited("login-account", path) })
       : undefined;
   const throttleStore = deps.loginThrottleStore ?? createMemoryLoginThrottleStore();
+  const loginThrottle = throttleOf("/login");
   const auth = withLoginThrottle(
     createAuthService({
       users,
@@ -118,8 +123,25 @@ export function createApp(appDeps: AppDeps) {
       logger,
       requireEmailVerification: deps.config.emailFlows.requireVerification,
       onOutcome: metrics.onAuthOutcome,
+      // Declared below (it needs the account service); called only on requests, long after both exist.
+      secondFactor: {
+        isEnrolled: (userId) => mfa.isEnrolled(userId),
+        startLoginChallenge: (userId, now) => mfa.startLoginChallenge(userId, now),
+        completeLoginChallenge: (input) => mfa.completeLoginChallenge(input),
+        // A user with passkeys may finish with one; the second step itself is asked for by TOTP only.
+        methods: async (userId) => ((await passkeys.count(userId)) > 0 ? ["totp", "recovery_code", "passkey"] : ["totp", "recovery_code"]),
+        completeLoginChallengeWithPasskey: ({ mfaToken, response, userAgent, ip }) =>
+          mfa.completeLoginChallengeWith({
+            mfaToken,
+            method: "passkey",
+            userAgent,
+            ip,
+            check: async (userId) => ["pwd", await passkeys.verifySecondFactor({ userId, mfaToken, response, userAgent, ip }), "mfa"],
+          }),
+      },
+      passkeys: { verifyLogin: (input) => passkeys.verifyLogin(input) },
     }),
-    throttleOf("/login"),
+    loginThrottle,
   );
   const confirmationThrottle = throttleOf("/me");
   const account = createAccountService({
@@ -132,7 +154,35 @@ export function createApp(appDeps: AppDeps) {
     recordEvent,
     // Declared below; called only after a password change, long after both exist.
     afterPasswordChange: (userId) => emailFlows.passwordChanged(userId),
+    // Declared below as well: the step-up's second factor.
+    requireSecondFactor: (caller, proof) => mfa.requireSecondFactor(caller, proof),
     ...(confirmationThrottle && { throttle: confirmationThrottle }),
+  });
+  const mfa = createMfaService({
+    store: deps.mfa,
+    ...(deps.mfaSecretBox && { secretBox: deps.mfaSecretBox }),
+    users,
+    sessions,
+    confirmPassword: (caller, password) => account.confirmPassword(caller, password),
+    ...(confirmationThrottle && { throttle: confirmationThrottle }),
+    ...(loginThrottle && { loginThrottle }),
+    issuer: deps.config.mfa.issuer,
+    clock,
+    recordEvent,
+    // Declared below; an admin's reset of the factors removes the passkeys too.
+    passkeys: { removeAllForUser: (userId) => passkeys.removeAllForUser(userId) },
+  });
+  const passkeys = createPasskeyService({
+    store: deps.passkeys,
+    relyingParty: deps.config.webauthn,
+    users,
+    sessions,
+    // The step-up of DELETE /me/passkeys/{id}: the password, then TOTP's code or a recovery code when TOTP is enabled.
+    confirmStepUp: (caller, { password, code, recoveryCode }) => account.confirmStepUp(caller, password, { code, recoveryCode }),
+    mfaTokenUser: (mfaToken) => mfa.loginChallengeUser(mfaToken),
+    ...(loginThrottle && { loginThrottle }),
+    clock,
+    recordEvent,
   });
   const emailFlows = createEmailFlowsService({
     users,
@@ -140,7 +190,7 @@ export function createApp(appDeps: AppDeps) {
     tokens: deps.oneTimeTokens,
     hasher,
     passwordPolicy: deps.passwordPolicy,
-    confirmPassword: (caller, password) => account.confirmPassword(caller, password),
+    confirmStepUp: (caller, password, secondFactor) => account.confirmStepUp(caller, password, secondFactor),
     mail: deps.mail,
     templates: deps.mailTemplates,
     addressLimit: createAddressRateLimit({
@@ -157,7 +207,9 @@ export function createApp(appDeps: AppDeps) {
     auth,
     account,
     emailFlows,
-    admin: createAdminService({ users, sessions, clock, recordEvent }),
+    mfa,
+    passkeys,
+    admin: createAdminService({ users, sessions, clock, recordEvent, resetSecondFactors: (input) => mfa.adminReset(input) }),
     config: deps.config,
     issuer: deps.config.jwt.issuer,
     logger,
@@ -212,6 +264,8 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", createAccountRouter());
   app.route("/", createAdminRouter());
   app.route("/", createEmailRouter());
+  app.route("/", createMfaRouter());
+  app.route("/", createPasskeysRouter());
   app.route("/", createServiceRouter());
   app.route("/", createProblemsRouter());
   observability.mountMetricsEndpoint(app);
@@ -245,7 +299,8 @@ export function createApp(appDeps: AppDeps) {
           servers: [{ url: issuer, description: "This deployment (JWT_ISSUER)" }],
           tags: TAGS,
         }),
-        { rateLimited: new Set(AUTH_RATE_LIMITS.flatMap(({ routes }) => routes.map(({ method, path }) => `${method} ${path}`))) },
+        // Hono's ":id" is OpenAPI's "{id}".
+        { rateLimited: new Set(AUTH_RATE_LIMITS.flatMap(({ routes }) => routes.map(({ method, path }) => `${method} ${path.replace(/:(\w+)/g, "{$1}")}`))) },
       );
       return c.json(document, 200);
     });

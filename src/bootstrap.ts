@@ -21,6 +21,7 @@ export { createLogger };
 import { collectProcessMetrics } from "./observability/metrics.js";
 import { createPasswordHasher } from "./password/index.js";
 import { createMailer, createMailTemplates, type Mailer, type MailTemplates } from "./mail/index.js";
+import { generateMfaEncryptionKey, MFA_KEY_BYTES } from "./mfa/index.js";
 
 /**
  * Builds every dependency from the config, once, for a runtime entrypoint (Node or Bun: both
@@ -115,6 +116,34 @@ async function loadOrCreateDevelopmentKey(dataDir: string, logger: Logger): Prom
   return jwk;
 }
 
+/**
+ * The key that seals TOTP secrets: MFA_ENCRYPTION_KEY; outside production without it, one made once
+ * under the data directory (mode 0600), like the development signing key; in production without
+ * it none, and the log says that enrolment is off.
+ */
+export async function loadMfaEncryptionKey(config: Pick<Config, "mfa" | "dataDir">, logger: Logger): Promise<Uint8Array | undefined> {
+  const { encryptionKey } = config.mfa;
+  if (encryptionKey.kind === "configured") return encryptionKey.key;
+  if (encryptionKey.kind === "none") {
+    logger.warn("mfa: no MFA_ENCRYPTION_KEY; enrolling a second factor answers 503 MFA_NOT_CONFIGURED (set 32 random bytes, base64: `openssl rand -base64 32`)");
+    return undefined;
+  }
+  const path = join(config.dataDir, "mfa-encryption-key");
+  try {
+    const key = Uint8Array.from(atob((await readFile(path, "utf8")).trim()), (c) => c.charCodeAt(0));
+    if (key.length === MFA_KEY_BYTES) return key;
+    throw new Error(`${path} does not hold ${MFA_KEY_BYTES} bytes of base64`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") throw error;
+  }
+  await mkdir(config.dataDir, { recursive: true });
+  const key = generateMfaEncryptionKey();
+  await writeFile(path, btoa(String.fromCharCode(...key)), { mode: 0o600, flag: "wx" });
+  await chmod(path, 0o600);
+  logger.warn({ path }, "generated a development MFA encryption key; set MFA_ENCRYPTION_KEY in production");
+  return key;
+}
+
 async function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
   if (client.status === "ready") return;
   await new Promise<void>((resolve) => {
@@ -185,6 +214,7 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
   const signingKeys = await loadSigningKeys(config, logger);
   const storage = await openStorage(config, logger);
   const mail = await openMail(config, logger);
+  const mfaEncryptionKey = await loadMfaEncryptionKey(config, logger);
 
   const password = await createPasswordHasher({
     implementation: config.passwordHashing.hasher,
@@ -208,7 +238,7 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
   const tracing = config.tracing ? (await import("./observability/tracing-sdk.js")).startTracing(config.tracing) : undefined;
   if (config.tracing) logger.info({ endpoint: new URL(config.tracing.tracesUrl).origin, serviceName: config.tracing.serviceName }, "exporting traces over OTLP/HTTP");
 
-  const { deps, prune } = compose(config, { ...storage, ...mail, hasher, signingKeys }, {
+  const { deps, prune } = compose(config, { ...storage, ...mail, hasher, signingKeys, ...(mfaEncryptionKey && { mfaEncryptionKey }) }, {
     logger,
     metricsRegistry,
     ...(options.remoteAddress && { remoteAddress: options.remoteAddress }),

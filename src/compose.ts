@@ -19,6 +19,8 @@ import { createMailQueue, createOutboxSealer, type Mailer, type MailQueueOptions
 import { createMailMetrics } from "./observability/metrics.js";
 import { createSqlOneTimeTokenStore } from "./recovery/index.js";
 import { createBackgroundTasks } from "./lib/background.js";
+import { createSecretBox, createSqlMfaStore } from "./mfa/index.js";
+import { createSqlPasskeyStore } from "./passkeys/index.js";
 
 /**
  * The one composition root: config + opened handles -> every dependency of the app. Pure and
@@ -41,6 +43,8 @@ export interface Handles extends StorageHandles {
   mailer: Mailer;
   /** The message templates, read and checked once at start. */
   mailTemplates: MailTemplates;
+  /** The key that seals TOTP secrets (config or the development key); absent: enrolment answers 503. */
+  mfaEncryptionKey?: Uint8Array;
 }
 
 export interface ComposeOptions {
@@ -59,7 +63,7 @@ export interface ComposeOptions {
 }
 
 /** The stores over the opened storage, the /readyz checks that belong to them, and their upkeep. */
-export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
+export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "mfa" | "passkeys" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
   /** Reclaims expired SQL sessions and events past retention (Redis expires its own keys). */
   prune(now: Date): Promise<void>;
 }
@@ -76,13 +80,18 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
   const events = createSqlSecurityEventStore({ db: database.db });
   // One-time tokens always in SQL: a Redis eviction must never revive or lose one.
   const oneTimeTokens = createSqlOneTimeTokenStore({ db: database.db });
+  // Second factors always in SQL, for the same reason.
+  const mfa = createSqlMfaStore({ db: database.db });
+  const passkeys = createSqlPasskeyStore({ db: database.db });
   const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
   const pruneEvents = async (now: Date) => {
     await events.pruneBefore(new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000));
     await oneTimeTokens.pruneBefore(now);
+    await mfa.pruneBefore(now);
+    await passkeys.pruneBefore(now);
   };
 
-  const sqlAlways = { users, events, oneTimeTokens, readinessChecks };
+  const sqlAlways = { users, events, oneTimeTokens, mfa, passkeys, readinessChecks };
   if (config.redis && redis) {
     const prefix = config.redis.keyPrefix;
     const sessions = createRedisSessionStore({ client: redis, keyPrefix: prefix });
@@ -144,6 +153,7 @@ export function compose(config: Config, handles: Handles, options: ComposeOption
       background: createBackgroundTasks({ logger: options.logger }),
       mail: { configured: handles.mailer.configured, enqueue: (message) => mailQueue.enqueue(message) },
       mailTemplates: handles.mailTemplates,
+      ...(handles.mfaEncryptionKey && { mfaSecretBox: createSecretBox(handles.mfaEncryptionKey) }),
       ...(options.tracing && { tracing: options.tracing }),
     },
   };

@@ -79,6 +79,16 @@ const countPerDuration = (maxCount: number) =>
       return { limit, windowSeconds };
     });
 
+/** A web origin as browsers report it in clientDataJSON: scheme, host and port only ("https://app.example.com"). */
+const webOrigin = z.string().refine((value) => {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === "https:" || parsed.protocol === "http:") && parsed.origin === value;
+  } catch {
+    return false;
+  }
+}, 'must be origins like "https://app.example.com" (scheme, host and port; no path or trailing slash)');
+
 /** A link path on APP_URL: starts with "/", no query or fragment (the token is the query). */
 const linkPath = z
   .string()
@@ -211,7 +221,35 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9:_.-]*$/, "may hold only letters, digits and : _ . -")
     .default("auth:"),
   JWT_SECRET: z.string().optional(),
+  // 32 random bytes, base64 (`openssl rand -base64 32`): seals TOTP secrets at rest (src/mfa/secret-box.ts).
+  MFA_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9+/_-]+={0,2}$/, "must be base64 (`openssl rand -base64 32`)")
+    .transform((text, ctx) => {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+      } catch {
+        bytes = undefined;
+      }
+      if (bytes?.length !== 32) {
+        ctx.addIssue({ code: "custom", message: "must be exactly 32 bytes, base64 (`openssl rand -base64 32`)" });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .optional(),
   JWT_PRIVATE_KEYS: privateJwks.optional(),
+  // Passkeys (WebAuthn): the relying party (resolveWebAuthn). Unset: JWT_ISSUER's host name and origin.
+  WEBAUTHN_RP_ID: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(?=.{1,253}$)(?!\d+(?:\.\d+){3}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a domain name without scheme, port or path ("example.com"), not an IP address')
+    .optional(),
+  WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64, "must be at most 64 characters").optional(),
+  WEBAUTHN_ORIGINS: csv.pipe(z.array(webOrigin).min(1, "must list at least one origin")).optional(),
   // Unset: the development URL http://localhost:PORT (resolveIssuer); production must set it.
   JWT_ISSUER: url(["http:", "https:"]).optional(),
   JWT_CLIENT_ID: z.string().trim().min(1).default("auth-service"),
@@ -249,6 +287,9 @@ const envSchema = z.object({
   // POST /me/password and DELETE /me, which verify (and hash) a password: per client IP, and per user.
   RATE_LIMIT_PASSWORD_CONFIRM: countPerDuration(1_000_000).prefault("20/10m"),
   RATE_LIMIT_PASSWORD_CONFIRM_USER: countPerDuration(1_000_000).prefault("10/10m"),
+  // The routes that check a second-factor code (the /me/mfa ones and POST /login/mfa).
+  RATE_LIMIT_MFA: countPerDuration(1_000_000).prefault("20/10m"),
+  RATE_LIMIT_MFA_USER: countPerDuration(1_000_000).prefault("10/10m"),
   // Per (account, source address): failed password checks allowed, and the quiet time after which they are forgotten.
   LOGIN_THROTTLE: countPerDuration(1_000).prefault("5/15m"),
   // Per account, from all addresses: the hard cap of consecutive failures (NIST SP 800-63B: at most 100).
@@ -355,6 +396,21 @@ function configSchema(options: LoadConfigOptions) {
         clientId: env.JWT_CLIENT_ID,
         clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE,
       },
+      /**
+       * The key that seals TOTP secrets: `configured` (MFA_ENCRYPTION_KEY); `development-key` (made
+       * once under DATA_DIR, outside production); `none` in production without it: the service
+       * starts, and enrolling a second factor answers 503 MFA_NOT_CONFIGURED.
+       */
+      mfa: {
+        encryptionKey: env.MFA_ENCRYPTION_KEY
+          ? ({ kind: "configured", key: env.MFA_ENCRYPTION_KEY } as const)
+          : env.NODE_ENV === "production"
+            ? ({ kind: "none" } as const)
+            : ({ kind: "development-key" } as const),
+        /** The `issuer` of otpauth:// URIs: the name an authenticator app shows. */
+        issuer: env.MAIL_PRODUCT_NAME,
+      },
+      webauthn: resolveWebAuthn(env, fail, issuer),
       tokens: {
         accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL,
         refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
@@ -393,10 +449,11 @@ function configSchema(options: LoadConfigOptions) {
         login: env.RATE_LIMIT_LOGIN,
         refresh: env.RATE_LIMIT_REFRESH,
         passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM,
+        mfa: env.RATE_LIMIT_MFA,
         mail: env.RATE_LIMIT_MAIL,
       },
       /** Per authenticated user; null = off. */
-      userRateLimits: { passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM_USER },
+      userRateLimits: { passwordConfirm: env.RATE_LIMIT_PASSWORD_CONFIRM_USER, mfa: env.RATE_LIMIT_MFA_USER },
       mail: resolveMail(env),
       /** The email flows' rules (src/recovery/). */
       emailFlows: {
@@ -526,6 +583,32 @@ function resolveIssuer(parsed: ParsedEnv, fail: Fail, required: boolean): string
     return fail("JWT_ISSUER", "must be an https URL in production (http only for localhost or a loopback address)");
   }
   return text.replace(/\/+$/, "");
+}
+
+/**
+ * The WebAuthn relying party of passkeys (src/passkeys/): `rpId` (the domain passkeys are bound to),
+ * `rpName` (what the authenticator shows) and `origins` (the pages allowed to run a ceremony, as
+ * clientDataJSON reports them). Unset, the RP ID is JWT_ISSUER's host name and the one origin is
+ * JWT_ISSUER's (so in development, with nothing set, `localhost` and http://localhost:PORT work). Each
+ * origin's host must be the RP ID or a subdomain of it, and in production https (http only on loopback,
+ * which browsers treat as secure), or browsers would refuse every ceremony: a bad value fails the start.
+ */
+function resolveWebAuthn(parsed: ParsedEnv, fail: Fail, issuer: string): { rpId: string; rpName: string; origins: string[] } {
+  // A JWT_ISSUER refused above has already added its issue; nothing to derive from it.
+  if (typeof issuer !== "string" || !URL.canParse(issuer)) return z.NEVER;
+  const issuerUrl = new URL(issuer);
+  const rpId = parsed.WEBAUTHN_RP_ID ?? issuerUrl.hostname;
+  const origins = parsed.WEBAUTHN_ORIGINS ?? [issuerUrl.origin];
+  for (const origin of origins) {
+    const { hostname, protocol } = new URL(origin);
+    if (hostname !== rpId && !hostname.endsWith(`.${rpId}`)) {
+      return fail("WEBAUTHN_ORIGINS", `${origin} is not on the RP ID ${rpId} (WEBAUTHN_RP_ID) or a subdomain of it`);
+    }
+    if (parsed.NODE_ENV === "production" && protocol !== "https:" && !isLoopbackHost(hostname)) {
+      return fail("WEBAUTHN_ORIGINS", `${origin} must be https in production (http only for localhost)`);
+    }
+  }
+  return { rpId, rpName: parsed.WEBAUTHN_RP_NAME ?? parsed.MAIL_PRODUCT_NAME, origins };
 }
 
 /**

@@ -18,6 +18,8 @@ import type { User, UserStore } from "./users/store.js";
 import type { MailQueue, MailTemplates } from "./mail/index.js";
 import type { BackgroundTasks } from "./lib/background.js";
 import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
+import type { MfaService, MfaStore, SecretBox } from "./mfa/index.js";
+import type { PasskeyService, PasskeyStore } from "./passkeys/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -37,6 +39,12 @@ export interface AppDeps {
   events: SecurityEventStore;
   /** One-time tokens of the email flows (SQL). */
   oneTimeTokens: OneTimeTokenStore;
+  /** Second factors: TOTP factors, recovery codes, pending second login steps (SQL). */
+  mfa: MfaStore;
+  /** Seals TOTP secrets at rest; absent (production without MFA_ENCRYPTION_KEY): enrolment answers 503. */
+  mfaSecretBox?: SecretBox;
+  /** Passkeys: WebAuthn credentials and the challenges of ceremonies in flight (SQL). */
+  passkeys: PasskeyStore;
   /** Where the flows put messages: the mail queue's enqueue; `configured` false without any transport. */
   mail: MailOutbox;
   mailTemplates: MailTemplates;
@@ -75,6 +83,8 @@ export interface AppServices {
   account: AccountService;
   admin: AdminService;
   emailFlows: EmailFlowsService;
+  mfa: MfaService;
+  passkeys: PasskeyService;
   config: Pick<Config, "http">;
   /** The public base URL (JWT_ISSUER, no trailing slash): the metadata's issuer, the problem pages' links. */
   issuer: string;

@@ -222,3 +222,47 @@ describe("production refuses known and degenerate HS256 secrets", () => {
     expect(loadConfig({ JWT_SECRET: "a".repeat(32) }).jwt.signing.kind).toBe("hmac");
   });
 });
+
+describe("MFA_ENCRYPTION_KEY", () => {
+  const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+
+  it("takes 32 bytes of base64, refuses anything else, and is optional", () => {
+    const configured = loadConfig({ MFA_ENCRYPTION_KEY: key }).mfa.encryptionKey;
+    expect(configured.kind).toBe("configured");
+    expect(configured.kind === "configured" && configured.key.length).toBe(32);
+    expect(() => loadConfig({ MFA_ENCRYPTION_KEY: btoa("too short") })).toThrow(/MFA_ENCRYPTION_KEY/);
+    expect(() => loadConfig({ MFA_ENCRYPTION_KEY: "not base64!" })).toThrow(/MFA_ENCRYPTION_KEY/);
+    expect(loadConfig({}).mfa.encryptionKey.kind).toBe("development-key");
+  });
+
+  it("production starts without it, with TOTP enrolment off", () => {
+    const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: "k8Jd2mQp9xV4nR7tL1wZ5cB3hF6gY0sA", JWT_ISSUER: "https://auth.example.com" });
+    expect(config.mfa.encryptionKey.kind).toBe("none");
+  });
+});
+
+describe("WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME and WEBAUTHN_ORIGINS", () => {
+  const production = { NODE_ENV: "production", JWT_SECRET: "k8Jd2mQp9xV4nR7tL1wZ5cB3hF6gY0sA", JWT_ISSUER: "https://auth.example.com" };
+
+  it("in development with nothing set: RP ID localhost and the origin http://localhost:PORT", () => {
+    expect(loadConfig({}).webauthn).toEqual({ rpId: "localhost", rpName: "auth-service", origins: ["http://localhost:3000"] });
+    expect(loadConfig({ PORT: "4100", MAIL_PRODUCT_NAME: "Acme" }).webauthn).toEqual({ rpId: "localhost", rpName: "Acme", origins: ["http://localhost:4100"] });
+  });
+
+  it("unset in production: JWT_ISSUER's host and origin", () => {
+    expect(loadConfig(production).webauthn).toEqual({ rpId: "auth.example.com", rpName: "auth-service", origins: ["https://auth.example.com"] });
+  });
+
+  it("takes a parent domain and several origins on it, in production https only", () => {
+    const config = loadConfig({ ...production, WEBAUTHN_RP_ID: "Example.com", WEBAUTHN_RP_NAME: "Example", WEBAUTHN_ORIGINS: "https://app.example.com, https://example.com" });
+    expect(config.webauthn).toEqual({ rpId: "example.com", rpName: "Example", origins: ["https://app.example.com", "https://example.com"] });
+    expect(() => loadConfig({ ...production, WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "http://app.example.com" })).toThrow(/WEBAUTHN_ORIGINS.*https/);
+  });
+
+  it("refuses an origin off the RP ID, an origin with a path, and an IP address or URL as RP ID", () => {
+    expect(() => loadConfig({ WEBAUTHN_RP_ID: "example.com" })).toThrow(/WEBAUTHN_ORIGINS: http:\/\/localhost:3000 is not on the RP ID/);
+    expect(() => loadConfig({ WEBAUTHN_ORIGINS: "http://localhost:3000/app" })).toThrow(/WEBAUTHN_ORIGINS/);
+    expect(() => loadConfig({ WEBAUTHN_RP_ID: "192.168.1.10" })).toThrow(/WEBAUTHN_RP_ID/);
+    expect(() => loadConfig({ WEBAUTHN_RP_ID: "https://example.com" })).toThrow(/WEBAUTHN_RP_ID/);
+  });
+});

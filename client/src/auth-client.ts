@@ -6,6 +6,9 @@ export type User = components["schemas"]["User"];
 export type TokenPair = components["schemas"]["TokenPair"];
 export type RegisterRequest = components["schemas"]["RegisterRequest"];
 export type LoginRequest = components["schemas"]["LoginRequest"];
+/** A right password for an account with a second factor: no tokens yet; finish with `loginMfa`. */
+export type MfaRequired = components["schemas"]["MfaRequired"];
+export type LoginMfaRequest = components["schemas"]["LoginMfaRequest"];
 /** /logout's body is inline in the document (so that its defaulted `scope` stays optional): read from the path. */
 export type LogoutScope = NonNullable<paths["/logout"]["post"]["requestBody"]["content"]["application/json"]["scope"]>;
 
@@ -49,8 +52,10 @@ export interface AuthClient {
   /** The pair held now, or null when signed out. */
   readonly tokens: StoredTokens | null;
   register(body: RegisterRequest): Promise<User>;
-  /** Signs in and keeps the pair. */
-  login(body: LoginRequest): Promise<TokenPair>;
+  /** Signs in and keeps the pair; for an account with a second factor, answers MfaRequired (no pair yet). */
+  login(body: LoginRequest): Promise<TokenPair | MfaRequired>;
+  /** The second step of a login (the mfa_token and a TOTP code or a recovery code); keeps the pair. */
+  loginMfa(body: LoginMfaRequest): Promise<TokenPair>;
   me(): Promise<User>;
   /**
    * Rotates the refresh token now and keeps the new pair. Concurrent callers (and the automatic
@@ -172,7 +177,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     register: (body) => unwrap(publicApi.POST("/register", { body })),
     async login(body) {
       const sentAt = now();
-      return keep(await unwrap(publicApi.POST("/login", { body })), sentAt);
+      const answer = await unwrap(publicApi.POST("/login", { body }));
+      return "mfa_required" in answer ? answer : keep(answer, sentAt);
+    },
+    async loginMfa(body) {
+      const sentAt = now();
+      return keep(await unwrap(publicApi.POST("/login/mfa", { body })), sentAt);
     },
     me: () => unwrap(api.GET("/me")),
     refresh,

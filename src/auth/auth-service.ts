@@ -18,6 +18,7 @@ import type { Logger } from "pino";
 import { logError } from "../lib/loggable-error.js";
 import { rateLimitKeyOfIp } from "../lib/ip-address.js";
 import type { PasswordJob } from "../password/hasher.js";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 
 export interface TokenPair {
   accessToken: string;
@@ -25,6 +26,30 @@ export interface TokenPair {
   expiresIn: number;
   refreshToken: string;
   refreshExpiresIn: number;
+}
+
+/** What a right password answers: the tokens, or (with a second factor enrolled) the second step. */
+export type LoginResult =
+  | { kind: "tokens"; pair: TokenPair }
+  | { kind: "mfa_required"; mfaToken: string; methods: SecondFactorMethod[] };
+
+/** What POST /login/mfa accepts for an account: "passkey" when it also has passkeys. */
+export type SecondFactorMethod = "totp" | "recovery_code" | "passkey";
+
+/** The second factor as login sees it (src/mfa/mfa-service.ts). */
+export interface LoginSecondFactor {
+  isEnrolled(userId: string): Promise<boolean>;
+  startLoginChallenge(userId: string, now: Date): Promise<string>;
+  completeLoginChallenge(input: { mfaToken: string; code?: string | undefined; recoveryCode?: string | undefined } & ClientInfo): Promise<{ userId: string; amr: string[]; authTime: Date }>;
+  /** The methods the second step offers the user; absent: TOTP and recovery codes. */
+  methods?(userId: string): Promise<SecondFactorMethod[]>;
+  /** The second step with a passkey's assertion (src/passkeys/); absent: refused as an invalid mfa_token. */
+  completeLoginChallengeWithPasskey?(input: { mfaToken: string; response: AuthenticationResponseJSON } & ClientInfo): Promise<{ userId: string; amr: string[]; authTime: Date }>;
+}
+
+/** A passwordless login's verified assertion as login sees it (src/passkeys/passkey-service.ts). */
+export interface PasskeyLogin {
+  verifyLogin(input: { response: AuthenticationResponseJSON } & ClientInfo): Promise<{ userId: string; amr: string[]; passkeyId: string }>;
 }
 
 export interface ClientInfo {
@@ -50,6 +75,10 @@ export interface AuthServiceOptions {
   requireEmailVerification?: boolean;
   /** Told how each login and refresh ended (for metrics); must not throw. */
   onOutcome?: (outcome: AuthOutcome) => void;
+  /** Second factors; absent: a right password always answers tokens. */
+  secondFactor?: LoginSecondFactor;
+  /** Passwordless login with a passkey; absent: refused as an invalid passkey. */
+  passkeys?: PasskeyLogin;
 }
 
 /**
@@ -67,7 +96,11 @@ export type LogoutScope = "session" | "others" | "all";
 
 export interface AuthService {
   register(input: { email: string; password: string; name: string | null } & ClientInfo): Promise<User>;
-  login(input: { email: string; password: string } & ClientInfo): Promise<TokenPair>;
+  login(input: { email: string; password: string } & ClientInfo): Promise<LoginResult>;
+  /** The second step of a login: the mfa_token and a TOTP code or a recovery code. */
+  completeSecondFactor(input: { mfaToken: string; code?: string | undefined; recoveryCode?: string | undefined; passkey?: AuthenticationResponseJSON | undefined } & ClientInfo): Promise<TokenPair>;
+  /** A passwordless login: a passkey's assertion with user verification (POST /login/passkey). */
+  loginWithPasskey(input: { response: AuthenticationResponseJSON } & ClientInfo): Promise<TokenPair>;
   refresh(input: { refreshToken: string } & ClientInfo): Promise<TokenPair>;
   logout(input: { refreshToken: string; scope: LogoutScope } & ClientInfo): Promise<void>;
 }
@@ -106,7 +139,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const getDummyHash = () => (dummyHash ??= hasher.hash(crypto.randomUUID()));
 
   async function issuePair(session: SessionRecord, refreshToken: string, roles: string[], now: Date): Promise<TokenPair> {
-    const accessToken = await accessTokens.sign({ userId: session.userId, sessionId: session.id, roles }, now);
+    const accessToken = await accessTokens.sign({ userId: session.userId, sessionId: session.id, roles, amr: session.amr, authTime: session.authTime }, now);
     const refreshExpiresAt = Math.min(session.idleExpiresAt.getTime(), session.absoluteExpiresAt.getTime());
     return {
       accessToken,
@@ -128,6 +161,27 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   }
 
   const invalidRefreshToken = () => new ProblemError("INVALID_REFRESH_TOKEN");
+
+  /** A new session (one login) and its first token pair. */
+  async function startSession(user: User, client: ClientInfo, now: Date, proof: { amr: string[]; authTime: Date }, details: Record<string, unknown> | null): Promise<TokenPair> {
+    const sessionId = uuidv7();
+    const refreshToken = createRefreshToken(sessionId);
+    const session = await sessions.create({
+      id: sessionId,
+      userId: user.id,
+      tokenHash: await hashRefreshToken(refreshToken),
+      userAgent: client.userAgent,
+      ip: client.ip,
+      now,
+      idleTtlSeconds: lifetimes.refreshTokenTtlSeconds,
+      maxLifetimeSeconds: lifetimes.sessionMaxLifetimeSeconds,
+      amr: proof.amr,
+      authTime: proof.authTime,
+    });
+    await recordEvent("login_succeeded", { userId: user.id, sessionId, userAgent: client.userAgent, ip: client.ip, details });
+    report({ operation: "login", outcome: "success" });
+    return issuePair(session, refreshToken, user.roles, now);
+  }
 
   return {
     async register({ email, password, name, userAgent, ip }) {
@@ -170,21 +224,48 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (needsRehash) await users.updatePasswordHash(user.id, await hasher.hash(normalised, signInJob(ip)));
 
       const now = clock();
-      const sessionId = uuidv7();
-      const refreshToken = createRefreshToken(sessionId);
-      const session = await sessions.create({
-        id: sessionId,
-        userId: user.id,
-        tokenHash: await hashRefreshToken(refreshToken),
-        userAgent,
-        ip,
-        now,
-        idleTtlSeconds: lifetimes.refreshTokenTtlSeconds,
-        maxLifetimeSeconds: lifetimes.sessionMaxLifetimeSeconds,
-      });
-      await recordEvent("login_succeeded", { userId: user.id, sessionId, userAgent, ip, details: needsRehash ? { password_rehashed: true } : null });
-      report({ operation: "login", outcome: "success" });
-      return issuePair(session, refreshToken, user.roles, now);
+      // The password is right; with a second factor, no session yet: a short-lived mfa_token for POST /login/mfa.
+      if (options.secondFactor && (await options.secondFactor.isEnrolled(user.id))) {
+        const methods = (await options.secondFactor.methods?.(user.id)) ?? ["totp", "recovery_code"];
+        return { kind: "mfa_required", mfaToken: await options.secondFactor.startLoginChallenge(user.id, now), methods };
+      }
+      const pair = await startSession(user, { userAgent, ip }, now, { amr: ["pwd"], authTime: now }, needsRehash ? { password_rehashed: true } : null);
+      return { kind: "tokens", pair };
+    },
+
+    async completeSecondFactor({ mfaToken, code, recoveryCode, passkey, userAgent, ip }) {
+      const { secondFactor } = options;
+      if (!secondFactor) throw new ProblemError("INVALID_MFA_TOKEN");
+      if (passkey !== undefined && !secondFactor.completeLoginChallengeWithPasskey) throw new ProblemError("INVALID_MFA_TOKEN");
+      const proof =
+        passkey !== undefined
+          ? await secondFactor.completeLoginChallengeWithPasskey!({ mfaToken, response: passkey, userAgent, ip })
+          : await secondFactor.completeLoginChallenge({ mfaToken, code, recoveryCode, userAgent, ip });
+      const user = await users.findById(proof.userId);
+      // Disabled between the two steps: as at the first one, only someone who knows the password learns it.
+      if (!user) throw new ProblemError("INVALID_MFA_TOKEN");
+      if (user.disabledAt) throw new ProblemError("ACCOUNT_DISABLED");
+      return startSession(user, { userAgent, ip }, clock(), proof, { second_factor: passkey !== undefined ? "passkey" : code !== undefined ? "totp" : "recovery_code" });
+    },
+
+    async loginWithPasskey({ response, userAgent, ip }) {
+      if (!options.passkeys) throw new ProblemError("INVALID_PASSKEY");
+      // Verified first: as with a password, only someone holding the passkey learns that the account is disabled or unverified.
+      const proof = await options.passkeys.verifyLogin({ response, userAgent, ip });
+      const user = await users.findById(proof.userId);
+      if (!user) throw new ProblemError("INVALID_PASSKEY");
+      if (user.disabledAt) {
+        report({ operation: "login", outcome: "failure", reason: "account_disabled" });
+        await recordEvent("login_failed", { userId: user.id, userAgent, ip, details: { reason: "account_disabled", method: "passkey" } });
+        throw new ProblemError("ACCOUNT_DISABLED");
+      }
+      if (options.requireEmailVerification && !user.emailVerified) {
+        report({ operation: "login", outcome: "failure", reason: "email_not_verified" });
+        await recordEvent("login_failed", { userId: user.id, userAgent, ip, details: { reason: "email_not_verified", method: "passkey" } });
+        throw new ProblemError("EMAIL_NOT_VERIFIED", { detail: "Confirm the address with the link sent to it (POST /email/verification sends a new one) before logging in." });
+      }
+      const now = clock();
+      return startSession(user, { userAgent, ip }, now, { amr: proof.amr, authTime: now }, { method: "passkey", passkey_id: proof.passkeyId });
     },
 
     async refresh({ refreshToken, userAgent, ip }) {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
@@ -42,6 +42,10 @@ export const sessions = pgTable(
     generation: integer("generation").notNull().default(0),
     userAgent: text("user_agent"),
     ip: text("ip"),
+    /** RFC 8176 methods of the login; null on sessions older than the column: ["pwd"]. */
+    amr: text("amr").array(),
+    /** When the login's password was checked; null on older sessions: `created_at`. */
+    authTime: timestamp("auth_time", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }).notNull(),
     idleExpiresAt: timestamp("idle_expires_at", { withTimezone: true, mode: "date" }).notNull(),
@@ -112,7 +116,112 @@ export const oneTimeTokens = pgTable(
 );
 export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
 
-export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens };
+/**
+ * A user's TOTP factor (RFC 6238), at most one. `secret_sealed` is the shared secret encrypted with
+ * AES-256-GCM under MFA_ENCRYPTION_KEY, bound to the user id (src/mfa/secret-box.ts): a dump of the
+ * database yields no usable secret. `confirmed_at` is null while an enrolment waits for its first
+ * code. `last_step` is the last time step (unix time / 30) whose code was accepted: one conditional
+ * UPDATE raises it, so a code is accepted at most once (src/mfa/sql-store.ts).
+ */
+export const mfaTotpFactors = pgTable("mfa_totp_factors", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secretSealed: text("secret_sealed").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+  confirmedAt: timestamp("confirmed_at", { withTimezone: true, mode: "date" }),
+  lastStep: bigint("last_step", { mode: "number" }).notNull().default(-1),
+});
+export type MfaTotpFactorRow = typeof mfaTotpFactors.$inferSelect;
+
+/** Recovery codes, by SHA-256 hash only (src/mfa/recovery-codes.ts says why a fast hash is enough); each spent once by a conditional UPDATE. */
+export const mfaRecoveryCodes = pgTable(
+  "mfa_recovery_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("mfa_recovery_codes_user_id_idx").on(table.userId)],
+);
+
+/**
+ * The second step of a login (the `mfa_token` of POST /login): only its SHA-256 hash, bound to one
+ * user, short-lived, spent once; `failed_attempts` counts wrong codes, and the one that reaches the
+ * limit spends it.
+ */
+export const mfaLoginChallenges = pgTable(
+  "mfa_login_challenges",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** When the password was checked: the `auth_time` of the session it completes. */
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    failedAttempts: integer("failed_attempts").notNull().default(0),
+    consumedAt: timestamp("consumed_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("mfa_login_challenges_user_id_idx").on(table.userId), index("mfa_login_challenges_expires_at_idx").on(table.expiresAt)],
+);
+export type MfaLoginChallengeRow = typeof mfaLoginChallenges.$inferSelect;
+
+/**
+ * A user's passkeys (WebAuthn credentials, src/passkeys/). `credential_id` is the authenticator's
+ * id (base64url), unique across users; `public_key` the COSE public key (base64url): nothing here
+ * is secret, a dump of it cannot sign an assertion. `sign_count` is the authenticator's signature
+ * counter as last seen (0 for authenticators that keep none); `device_type` and `backed_up` are the
+ * backup flags of the authenticator data (a synced passkey is multiDevice).
+ */
+export const passkeyCredentials = pgTable(
+  "passkey_credentials",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    credentialId: text("credential_id").notNull(),
+    publicKey: text("public_key").notNull(),
+    signCount: bigint("sign_count", { mode: "number" }).notNull().default(0),
+    transports: text("transports").array().notNull().default(sql`'{}'::text[]`),
+    deviceType: text("device_type").notNull(),
+    backedUp: boolean("backed_up").notNull(),
+    name: text("name"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [uniqueIndex("passkey_credentials_credential_id_idx").on(table.credentialId), index("passkey_credentials_user_id_idx").on(table.userId)],
+);
+export type PasskeyCredentialRow = typeof passkeyCredentials.$inferSelect;
+
+/**
+ * The challenges of WebAuthn ceremonies in flight: only the SHA-256 of the challenge, so a dump
+ * cannot answer one. Each is bound to its `ceremony` (registration, login, second_factor) and, where
+ * there is one, to its user and to the `mfa_token` (by hash) of the login it completes; deleted by
+ * the one use that finds it (DELETE ... RETURNING), so two racing uses get one success.
+ */
+export const passkeyChallenges = pgTable(
+  "passkey_challenges",
+  {
+    challengeHash: text("challenge_hash").primaryKey(),
+    ceremony: text("ceremony").notNull(),
+    // No foreign key, on purpose: a login options request for an unknown email binds its challenge
+    // to a user id that exists nowhere, doing the same work as for a known one (no oracle); a
+    // challenge outlives its user by at most its 5 minutes, and answers nothing once the user is gone.
+    userId: uuid("user_id"),
+    mfaTokenHash: text("mfa_token_hash"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [index("passkey_challenges_expires_at_idx").on(table.expiresAt)],
+);
+export type PasskeyChallengeRow = typeof passkeyChallenges.$inferSelect;
+
+export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens, mfaTotpFactors, mfaRecoveryCodes, mfaLoginChallenges, passkeyCredentials, passkeyChallenges };
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;

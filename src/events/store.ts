@@ -19,6 +19,15 @@ export const SECURITY_EVENT_TYPES = [
   "password_reset",
   "email_change_requested",
   "email_changed",
+  "mfa_enabled",
+  "mfa_disabled",
+  "mfa_challenge_failed",
+  "recovery_code_used",
+  "recovery_codes_regenerated",
+  "passkey_added",
+  "passkey_removed",
+  "passkey_login",
+  "passkey_clone_suspected",
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

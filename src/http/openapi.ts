@@ -214,8 +214,25 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   } as const;
 }
 
-export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
-  return { description, content: { "application/json": { schema } } } as const;
+export function jsonContent<T extends z.ZodType>(schema: T, description: string, examples?: Record<string, { summary: string; value: unknown }>) {
+  return { description, content: { "application/json": { schema, ...(examples && { examples }) } } } as const;
+}
+
+/**
+ * The components that `finishDocument` publishes as `oneOf`. zod-to-openapi renders every
+ * `z.union` as `anyOf`, which lets a generated client (and a validator) accept a value matching
+ * several members; for a union whose members exclude each other, `oneOf` says so.
+ */
+const EXCLUSIVE_UNIONS = new Set<string>();
+
+/** A union of named object schemas of which a value matches exactly one, published as `oneOf`. */
+export function exclusiveUnion<const T extends readonly [z.ZodType, z.ZodType, ...z.ZodType[]]>(
+  name: string,
+  members: T,
+  metadata: { description: string },
+) {
+  EXCLUSIVE_UNIONS.add(name);
+  return z.union(members).openapi(name, metadata);
 }
 
 export const BEARER_SECURITY = [{ bearerAuth: [] }];
@@ -257,6 +274,8 @@ export const TAGS = [
   { name: "Auth", description: "Register, log in, rotate and revoke tokens; the caller's user" },
   { name: "Account", description: "The caller's profile, password, address, account and security events" },
   { name: "Sessions", description: "The caller's live sessions (one per login)" },
+  { name: "Second factor", description: "TOTP with recovery codes: enrolment, removal, new recovery codes" },
+  { name: "Passkeys", description: "WebAuthn passkeys: registration, removal, passwordless login, and the passkey as the second step of a password login" },
   { name: "Email", description: "Address verification, password reset and address change by link" },
   { name: "Admin", description: "User administration; needs the `admin` role" },
   { name: "Discovery", description: "What a verifier or a client finds without a token: keys, metadata and the problem types" },
@@ -284,6 +303,14 @@ export interface FinishDocumentOptions {
 export function finishDocument<D extends object>(document: D, options: FinishDocumentOptions): D {
   const finished = structuredClone(document) as D & Document;
   finished.components = { ...finished.components, headers: HEADER_COMPONENTS };
+  for (const name of EXCLUSIVE_UNIONS) {
+    const schemas = finished.components.schemas as Record<string, unknown> | undefined;
+    const schema = schemas?.[name] as { anyOf?: unknown[]; oneOf?: unknown[] } | undefined;
+    if (schema?.anyOf) {
+      schema.oneOf = schema.anyOf;
+      delete schema.anyOf;
+    }
+  }
   for (const [path, item] of Object.entries(finished.paths ?? {})) {
     for (const method of METHODS) {
       const operation = item[method] as Operation | undefined;

@@ -162,7 +162,17 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
  */
 export const AUTH_RATE_LIMITS = [
   { name: "register", policy: "register", routes: [{ method: "POST", path: "/register" }], onStoreFailure: "open" },
-  { name: "login", policy: "login", routes: [{ method: "POST", path: "/login" }], onStoreFailure: "closed" },
+  {
+    // A passkey login is a login: its options and its assertion count with POST /login, per client IP.
+    name: "login",
+    policy: "login",
+    routes: [
+      { method: "POST", path: "/login" },
+      { method: "POST", path: "/login/passkey/options" },
+      { method: "POST", path: "/login/passkey" },
+    ],
+    onStoreFailure: "closed",
+  },
   { name: "refresh", policy: "refresh", routes: [{ method: "POST", path: "/refresh" }], onStoreFailure: "open" },
   {
     name: "passwordConfirm",
@@ -171,6 +181,25 @@ export const AUTH_RATE_LIMITS = [
       { method: "POST", path: "/me/password" },
       { method: "DELETE", path: "/me" },
       { method: "POST", path: "/me/email" },
+    ],
+    onStoreFailure: "closed",
+  },
+  {
+    // The routes that check a second-factor code or a recovery code, one count per client IP
+    // across them; they fail closed like the password confirmations (a code oracle otherwise).
+    name: "mfa",
+    policy: "mfa",
+    routes: [
+      { method: "POST", path: "/me/mfa/totp" },
+      { method: "POST", path: "/me/mfa/totp/confirm" },
+      { method: "DELETE", path: "/me/mfa/totp" },
+      { method: "POST", path: "/me/mfa/recovery-codes" },
+      { method: "POST", path: "/login/mfa" },
+      // Passkeys: the routes that verify an attestation or a step-up, and those that store a challenge.
+      { method: "POST", path: "/login/mfa/passkey/options" },
+      { method: "POST", path: "/me/passkeys/options" },
+      { method: "POST", path: "/me/passkeys" },
+      { method: "DELETE", path: "/me/passkeys/:id" },
     ],
     onStoreFailure: "closed",
   },
@@ -226,7 +255,10 @@ export function createAuthRateLimits(
  * The per-user limits of routes behind requireAuth: a stolen token used from many addresses is
  * still one bucket. Built once by createApp (they need the store), reached by `requireUserRateLimit`.
  */
-export const USER_RATE_LIMITS = [{ name: "passwordConfirm", policy: "password-confirm-user", onStoreFailure: "closed" }] as const satisfies ReadonlyArray<{
+export const USER_RATE_LIMITS = [
+  { name: "passwordConfirm", policy: "password-confirm-user", onStoreFailure: "closed" },
+  { name: "mfa", policy: "mfa-user", onStoreFailure: "closed" },
+] as const satisfies ReadonlyArray<{
   name: keyof Config["userRateLimits"];
   policy: string;
   onStoreFailure: StoreFailureMode;

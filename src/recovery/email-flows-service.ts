@@ -12,6 +12,7 @@ import type { SessionStore } from "../sessions/store.js";
 import type { Caller } from "../users/account-service.js";
 import type { User, UserStore } from "../users/store.js";
 import { createOneTimeToken, hashOneTimeToken, isOneTimeTokenShape } from "./one-time-token.js";
+import type { SecondFactorProof } from "../mfa/mfa-service.js";
 import type { OneTimeTokenPurpose, OneTimeTokenStore } from "./token-store.js";
 
 /** Where messages go: the durable outbox (src/mail/mail-queue.ts); `configured` false: nowhere (503 MAIL_NOT_CONFIGURED). */
@@ -28,7 +29,8 @@ export interface EmailFlowsServiceOptions {
   /** What a new password must pass: the same policy as register and the password change. */
   passwordPolicy: PasswordPolicy;
   /** The account service's password confirmation (throttled, counted, recorded). */
-  confirmPassword: (caller: Caller, password: string) => Promise<void>;
+  /** The account service's step-up: the password, and the second factor when the account has one. */
+  confirmStepUp: (caller: Caller, password: string, secondFactor?: SecondFactorProof) => Promise<void>;
   mail: MailOutbox;
   templates: MailTemplates;
   addressLimit: AddressRateLimit;
@@ -52,8 +54,8 @@ export interface EmailFlowsService {
   forgotPassword(input: { email: string } & ClientInfo): Promise<void>;
   /** Sets the new password (already checked by the password rules), ends every session and every reset token of the user. */
   resetPassword(input: { token: string; newPassword: string } & ClientInfo): Promise<void>;
-  /** Checks the password and sends a confirmation link to the new address; the address changes when it is used. */
-  requestEmailChange(caller: Caller, input: { newEmail: string; password: string }): Promise<void>;
+  /** Checks the step-up and sends a confirmation link to the new address; the address changes when it is used. */
+  requestEmailChange(caller: Caller, input: { newEmail: string; password: string; secondFactor?: SecondFactorProof }): Promise<void>;
   /** After a password change elsewhere (POST /me/password): ends the reset tokens and sends the notice. */
   passwordChanged(userId: string): Promise<void>;
 }
@@ -63,7 +65,7 @@ const RESET_PURPOSES = ["password_reset"] as const satisfies readonly OneTimeTok
 
 /** The rules of email verification, password reset and email change. Knows nothing of HTTP. */
 export function createEmailFlowsService(options: EmailFlowsServiceOptions): EmailFlowsService {
-  const { users, sessions, tokens, hasher, passwordPolicy, confirmPassword, mail, templates, addressLimit, ttlSeconds, clock, recordEvent, background } = options;
+  const { users, sessions, tokens, hasher, passwordPolicy, confirmStepUp, mail, templates, addressLimit, ttlSeconds, clock, recordEvent, background } = options;
   const invalidToken = () => new ProblemError("INVALID_ONE_TIME_TOKEN");
 
   function requireMail(): void {
@@ -172,10 +174,10 @@ export function createEmailFlowsService(options: EmailFlowsServiceOptions): Emai
       await sendPasswordNotice(user);
     },
 
-    async requestEmailChange(caller, { newEmail, password }) {
+    async requestEmailChange(caller, { newEmail, password, secondFactor }) {
       requireMail();
-      // The account service's confirmation: counted toward the failed-password budget like a login.
-      await confirmPassword(caller, password);
+      // The account service's step-up: wrong passwords and codes count toward the failed-login budget.
+      await confirmStepUp(caller, password, secondFactor);
       const user = await users.findByIdWithPasswordHash(caller.userId);
       if (!user) throw new ProblemError("INVALID_TOKEN");
       if (newEmail === user.email.toLowerCase()) throw new ProblemError("CONFLICT", { detail: "This is already the account's address." });

@@ -171,6 +171,8 @@ export function createRedisSessionStore({ client, keyPrefix }: RedisSessionStore
       };
       if (session.userAgent !== null) fields.userAgent = session.userAgent;
       if (session.ip !== null) fields.ip = session.ip;
+      fields.amr = (session.amr ?? ["pwd"]).join(" ");
+      fields.authTime = String((session.authTime ?? session.now).getTime());
       // The hash first, the index second: if the second step fails, create() rejects, the token is
       // never handed out and the unindexed session just expires. The other order could leave an
       // index entry whose hash appears only later, after a concurrent reader pruned it as stale.
@@ -293,6 +295,9 @@ function toRecord(id: string, fields: Record<string, string>): SessionRecord | n
     absoluteExpiresAt: new Date(Number(absoluteExpiresAt)),
     userAgent: fields.userAgent ?? null,
     ip: fields.ip ?? null,
+    // Sessions written before these fields existed were password logins.
+    amr: fields.amr ? fields.amr.split(" ") : ["pwd"],
+    authTime: new Date(Number(fields.authTime ?? createdAt)),
   };
 }
 

@@ -28,6 +28,8 @@ export function createSqlSessionStore({ db }: SqlSessionStoreOptions): SqlSessio
           tokenHash: session.tokenHash,
           userAgent: session.userAgent,
           ip: session.ip,
+          amr: session.amr ?? ["pwd"],
+          authTime: session.authTime ?? session.now,
           createdAt: session.now,
           lastUsedAt: session.now,
           idleExpiresAt,
@@ -204,6 +206,8 @@ function toRecord(row: SessionRow): SessionRecord {
     absoluteExpiresAt: row.absoluteExpiresAt,
     userAgent: row.userAgent,
     ip: row.ip,
+    amr: row.amr ?? ["pwd"],
+    authTime: row.authTime ?? row.createdAt,
   };
 }
 

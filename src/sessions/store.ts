@@ -15,6 +15,10 @@ export interface SessionRecord {
   absoluteExpiresAt: Date;
   userAgent: string | null;
   ip: string | null;
+  /** How the login was proven (RFC 8176 values: "pwd", "otp", "mfa"); refreshed tokens carry it forward. */
+  amr: string[];
+  /** When the user last authenticated (the password check of the login), for `auth_time`. */
+  authTime: Date;
 }
 
 export interface NewSession {
@@ -26,6 +30,10 @@ export interface NewSession {
   now: Date;
   idleTtlSeconds: number;
   maxLifetimeSeconds: number;
+  /** Absent: ["pwd"]. */
+  amr?: string[];
+  /** Absent: `now`. */
+  authTime?: Date;
 }
 
 export interface RotateInput {

@@ -148,6 +148,10 @@ export interface AccessTokenClaims {
   roles: string[];
   iat: number;
   exp: number;
+  /** RFC 8176 authentication methods of the session's login (absent on tokens issued before it existed). */
+  amr?: string[];
+  /** When the user authenticated (OIDC Core §2), seconds. */
+  auth_time?: number;
 }
 
 export interface AccessTokenOptions {
@@ -168,7 +172,8 @@ export interface AccessTokenOptions {
 
 export interface AccessTokens {
   readonly ttlSeconds: number;
-  sign(subject: { userId: string; sessionId: string; roles: string[] }, now: Date): Promise<string>;
+  /** `amr` absent: ["pwd"]; `authTime` absent: `now`. */
+  sign(subject: { userId: string; sessionId: string; roles: string[]; amr?: string[]; authTime?: Date }, now: Date): Promise<string>;
   /** The verified claims, or null for any token this service did not issue or no longer accepts. */
   verify(token: string, now: Date): Promise<AccessTokenClaims | null>;
   jwks(): { keys: JWK[] };
@@ -225,10 +230,11 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
 
   return {
     ttlSeconds,
-    async sign({ userId, sessionId, roles }, now) {
+    async sign({ userId, sessionId, roles, amr = ["pwd"], authTime }, now) {
       const issuedAt = Math.floor(now.getTime() / 1000);
-      // RFC 9068 §2.2's claims: iss, exp, aud, sub, client_id, iat, jti (strict verifiers demand client_id).
-      return new SignJWT({ client_id: clientId, sid: sessionId, roles })
+      // RFC 9068 §2.2's claims: iss, exp, aud, sub, client_id, iat, jti (strict verifiers demand client_id);
+      // amr (RFC 8176) and auth_time (RFC 9068 §2.2.1) tell a resource server how and when the user signed in.
+      return new SignJWT({ client_id: clientId, sid: sessionId, roles, amr, auth_time: Math.floor((authTime ?? now).getTime() / 1000) })
         .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: ACCESS_TOKEN_TYP })
         .setIssuer(issuer)
         .setAudience(audience)
@@ -256,11 +262,20 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
           currentDate: now,
           requiredClaims: ["sub", "sid", "jti", "iat", "exp"],
         });
-        const { sub, sid, jti, roles, iat, exp } = payload;
+        const { sub, sid, jti, roles, iat, exp, amr, auth_time } = payload;
         if (typeof sid !== "string" || typeof jti !== "string" || typeof sub !== "string") return null;
         if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string")) return null;
         if (typeof iat !== "number" || typeof exp !== "number") return null;
-        const claims = { sub, sid, jti, roles, iat, exp };
+        const claims: AccessTokenClaims = {
+          sub,
+          sid,
+          jti,
+          roles,
+          iat,
+          exp,
+          ...(Array.isArray(amr) && amr.every((method) => typeof method === "string") && { amr: amr as string[] }),
+          ...(typeof auth_time === "number" && { auth_time }),
+        };
         if (!withinLifetime(claims, now)) return null;
         verified?.set(token, claims);
         return claims;

@@ -9,6 +9,7 @@ import type { RecordSecurityEvent } from "../events/recorder.js";
 import type { LoginThrottle } from "../login-throttle/with-login-throttle.js";
 import type { PasswordJob } from "../password/hasher.js";
 import { rateLimitKeyOfIp } from "../lib/ip-address.js";
+import type { SecondFactorProof } from "../mfa/mfa-service.js";
 
 export interface AccountServiceOptions {
   users: UserStore;
@@ -22,6 +23,8 @@ export interface AccountServiceOptions {
   throttle?: LoginThrottle;
   /** After a password change (the email flows end the reset links and send the notice); its failure does not undo the change. */
   afterPasswordChange?: (userId: string) => Promise<void>;
+  /** The second factor of a step-up (the MFA service's check); absent: the password alone confirms. */
+  requireSecondFactor?: (caller: Caller, proof: SecondFactorProof) => Promise<void>;
 }
 
 /** Who is calling: the verified access token's user and session, and where the request came from. */
@@ -37,15 +40,21 @@ export interface AccountService {
   revokeSession(caller: Caller, sessionId: string): Promise<void>;
   updateProfile(caller: Caller, changes: { name: string | null }): Promise<User>;
   /** Checks the current password, stores the new one, ends every other session. */
-  changePassword(caller: Caller, input: { currentPassword: string; newPassword: string }): Promise<void>;
-  /** Checks the password, then removes the account, its sessions and its events. */
-  deleteAccount(caller: Caller, input: { password: string }): Promise<void>;
+  changePassword(caller: Caller, input: { currentPassword: string; newPassword: string; secondFactor?: SecondFactorProof }): Promise<void>;
+  /** Checks the password (and the second factor), then removes the account, its sessions and its events. */
+  deleteAccount(caller: Caller, input: { password: string; secondFactor?: SecondFactorProof }): Promise<void>;
   listEvents(caller: Caller, limit: number): Promise<SecurityEvent[]>;
   /**
    * Re-authentication for a sensitive change made elsewhere (the email change): the same check,
    * budget, events and session revocation as the password change; throws WRONG_PASSWORD.
    */
   confirmPassword(caller: Caller, password: string): Promise<void>;
+  /**
+   * Step-up for a sensitive change: the password, then, when the account has a second factor, a
+   * current code or a recovery code of it (MFA_CODE_REQUIRED when none is sent). The password comes
+   * first, so the factor is not probed with a stolen token alone.
+   */
+  confirmStepUp(caller: Caller, password: string, secondFactor?: SecondFactorProof): Promise<void>;
 }
 
 /** A confirmation job, counted against the user and the address, for the hasher's fair queue. */
@@ -93,8 +102,14 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     });
   }
 
+  async function requireStepUp(caller: Caller, password: string, secondFactor: SecondFactorProof = {}): Promise<void> {
+    await requirePassword(caller, password);
+    await options.requireSecondFactor?.(caller, secondFactor);
+  }
+
   return {
     confirmPassword: requirePassword,
+    confirmStepUp: requireStepUp,
     async listSessions(caller) {
       return sessions.listByUser(caller.userId, clock());
     },
@@ -114,18 +129,18 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       return user;
     },
 
-    async changePassword(caller, { currentPassword, newPassword }) {
+    async changePassword(caller, { currentPassword, newPassword, secondFactor }) {
       // The rules first: a refused new password costs no Argon2 verification.
       assertAcceptableNewPassword(passwordPolicy, newPassword);
-      await requirePassword(caller, currentPassword);
+      await requireStepUp(caller, currentPassword, secondFactor);
       await users.updatePasswordHash(caller.userId, await hasher.hash(normalisePassword(newPassword), confirmationJob(caller)));
       const revoked = await sessions.revokeAllForUser(caller.userId, { exceptSessionId: caller.sessionId });
       await recordEvent("password_changed", { ...caller, details: { sessions_revoked: revoked } });
       await options.afterPasswordChange?.(caller.userId);
     },
 
-    async deleteAccount(caller, { password }) {
-      await requirePassword(caller, password);
+    async deleteAccount(caller, { password, secondFactor }) {
+      await requireStepUp(caller, password, secondFactor);
       // Sessions first: in Redis they do not go with the user row.
       await sessions.revokeAllForUser(caller.userId);
       await users.delete(caller.userId);

@@ -3,12 +3,15 @@ import type { SessionStore } from "../sessions/store.js";
 import type { User, UserStore } from "./store.js";
 import type { Caller } from "./account-service.js";
 import type { RecordSecurityEvent } from "../events/recorder.js";
+import type { ClientInfo } from "../auth/auth-service.js";
 
 export interface AdminServiceOptions {
   users: UserStore;
   sessions: SessionStore;
   clock: () => Date;
   recordEvent: RecordSecurityEvent;
+  /** The MFA service's reset (it records `mfa_disabled` naming the admin); answers whether there was a factor. */
+  resetSecondFactors: (input: { actorId: string; userId: string } & ClientInfo) => Promise<boolean>;
 }
 
 export interface UserPage {
@@ -22,6 +25,11 @@ export interface AdminService {
   getUser(userId: string): Promise<User & { sessionCount: number }>;
   updateUser(admin: Caller, userId: string, changes: { roles?: string[]; disabled?: boolean }): Promise<User>;
   revokeSessions(admin: Caller, userId: string): Promise<number>;
+  /**
+   * Removes a user's second factors and recovery codes (a lost device): the next login needs the
+   * password only. Sessions are kept; an admin who suspects a takeover also ends them.
+   */
+  resetSecondFactors(admin: Caller, userId: string): Promise<boolean>;
 }
 
 const notFound = () => new ProblemError("NOT_FOUND", { detail: "No such user." });
@@ -83,6 +91,11 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
       const revoked = await sessions.revokeAllForUser(userId);
       await recordEvent("sessions_revoked_by_admin", eventBy(admin, userId, { sessions_revoked: revoked }));
       return revoked;
+    },
+
+    async resetSecondFactors(admin, userId) {
+      if (!(await users.findById(userId))) throw notFound();
+      return options.resetSecondFactors({ actorId: admin.userId, userId, ip: admin.ip, userAgent: admin.userAgent });
     },
   };
 }

@@ -125,9 +125,34 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
           absoluteExpiresAt: at(s.now, MAX_LIFETIME_SECONDS * SECOND),
           userAgent: "vitest/4",
           ip: "203.0.113.7",
+          amr: ["pwd"],
+          authTime: s.now,
         };
         expect(s.record).toEqual(expected);
         expect(await store().get(s.id, s.now)).toEqual(expected);
+      });
+
+      it("keeps the login's amr and auth_time, also through a rotation", async () => {
+        const userId = await ctx!.createUser();
+        const id = uuidv7();
+        const token = createRefreshToken(id);
+        const now = new Date();
+        const authTime = at(now, -60 * SECOND);
+        const record = await store().create({
+          id,
+          userId,
+          tokenHash: await hashRefreshToken(token),
+          userAgent: null,
+          ip: null,
+          now,
+          idleTtlSeconds: IDLE_TTL_SECONDS,
+          maxLifetimeSeconds: MAX_LIFETIME_SECONDS,
+          amr: ["pwd", "otp", "mfa"],
+          authTime,
+        });
+        expect(record).toMatchObject({ amr: ["pwd", "otp", "mfa"], authTime });
+        const { result } = await rotate(id, token, at(now, 60 * SECOND));
+        expect(result).toMatchObject({ outcome: "rotated", session: { amr: ["pwd", "otp", "mfa"], authTime } });
       });
 
       it("keeps a null user agent and ip as null", async () => {

@@ -13,6 +13,7 @@ import type { DatabaseHandle } from "../../src/db/database.js";
 import type { AppDeps } from "../../src/deps.js";
 import type { TracingDeps } from "../../src/observability/tracing.js";
 import type { SessionStore } from "../../src/sessions/store.js";
+import { generateMfaEncryptionKey } from "../../src/mfa/secret-box.js";
 import { createTestPglite, createTestPostgres, createTestRedis } from "./backends.js";
 
 export type BackendName = "pglite" | "postgres" | "postgres+redis";
@@ -47,6 +48,8 @@ export const GENEROUS_LIMITS_ENV: Record<string, string> = {
   RATE_LIMIT_REFRESH: "1000000/1h",
   RATE_LIMIT_PASSWORD_CONFIRM: "1000000/1h",
   RATE_LIMIT_PASSWORD_CONFIRM_USER: "1000000/1h",
+  RATE_LIMIT_MFA: "1000000/1h",
+  RATE_LIMIT_MFA_USER: "1000000/1h",
   LOGIN_THROTTLE: "100/15m",
   LOGIN_THROTTLE_ACCOUNT_CAP: "100/15m",
   RATE_LIMIT_MAIL: "1000000/1h",
@@ -95,9 +98,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   // Mail as configured by the test's env: SMTP_URL for the mail tests; without it (NODE_ENV=test),
   // the outbox directory under DATA_DIR, which only a test that sends mail ever creates.
   const mail = await openMail(config, logger);
+  // The key the env names, else a fresh one as the development key would be; none in production without it.
+  const { encryptionKey } = config.mfa;
+  const mfaEncryptionKey = encryptionKey.kind === "configured" ? encryptionKey.key : encryptionKey.kind === "development-key" ? generateMfaEncryptionKey() : undefined;
   const { deps } = compose(
     config,
-    { database: db.value, redis: redisInfo?.client, hasher: options.hasher ?? createArgon2idHasher(FAST_ARGON2_PARAMS), signingKeys, ...mail },
+    { database: db.value, redis: redisInfo?.client, hasher: options.hasher ?? createArgon2idHasher(FAST_ARGON2_PARAMS), signingKeys, ...mail, ...(mfaEncryptionKey && { mfaEncryptionKey }) },
     {
       logger,
       clock,

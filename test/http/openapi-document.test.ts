@@ -128,6 +128,16 @@ describe("the OpenAPI document", () => {
     expect(type.format).toBe("uri");
   });
 
+  it("publishes the login answer as oneOf, so that a value with both shapes is refused", async () => {
+    const pointer = "#/components/schemas/LoginResponse";
+    expect(doc.components.schemas.LoginResponse.oneOf).toHaveLength(2);
+    const examples = doc.paths["/login"].post.responses["200"].content["application/json"].examples;
+    const [tokens, mfa] = [examples.tokens.value, examples.mfa.value];
+    expect(await validator.checkValue(pointer, tokens)).toEqual([]);
+    expect(await validator.checkValue(pointer, mfa)).toEqual([]);
+    expect(await validator.checkValue(pointer, { ...tokens, ...mfa })).not.toEqual([]);
+  });
+
   it("keeps /logout's scope optional in the request body, though it has a default", () => {
     const schema = doc.paths["/logout"].post.requestBody.content["application/json"].schema;
     expect(schema.$ref).toBeUndefined();

@@ -25,6 +25,7 @@ describeEachBackend("roles and the admin API", (backend) => {
       ["GET", `/admin/users/${id}`, undefined],
       ["PATCH", `/admin/users/${id}`, { disabled: true }],
       ["DELETE", `/admin/users/${id}/sessions`, undefined],
+      ["DELETE", `/admin/users/${id}/mfa`, undefined],
     ] as const;
 
   it("answers a token without the admin role with 403 insufficient_scope on every admin route, and changes nothing", async () => {

@@ -335,10 +335,11 @@ describe("rate-limit configuration", () => {
       login: { limit: 20, windowSeconds: 600 },
       refresh: { limit: 60, windowSeconds: 60 },
       passwordConfirm: { limit: 20, windowSeconds: 600 },
+      mfa: { limit: 20, windowSeconds: 600 },
       mail: { limit: 20, windowSeconds: 3600 },
     });
     expect(config.emailFlows.perAddressLimit).toEqual({ limit: 3, windowSeconds: 3600 });
-    expect(config.userRateLimits).toEqual({ passwordConfirm: { limit: 10, windowSeconds: 600 } });
+    expect(config.userRateLimits).toEqual({ passwordConfirm: { limit: 10, windowSeconds: 600 }, mfa: { limit: 10, windowSeconds: 600 } });
     expect(config.loginThrottle).toEqual({
       maxFailures: 5,
       windowSeconds: 900,
@@ -356,6 +357,7 @@ describe("rate-limit configuration", () => {
       login: { limit: 100, windowSeconds: 7200 },
       refresh: null,
       passwordConfirm: { limit: 20, windowSeconds: 600 },
+      mfa: { limit: 20, windowSeconds: 600 },
       mail: { limit: 20, windowSeconds: 3600 },
     });
     expect(config.loginThrottle).toBeNull();

@@ -3,6 +3,7 @@ import { caller } from "../client-info.js";
 import { toUserBody } from "../auth/auth.schemas.js";
 import type * as routes from "./account.routes.js";
 import { toEventBody, toSessionBody } from "./account.schemas.js";
+import { toSecondFactorProof } from "../mfa/mfa.schemas.js";
 
 export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (c) => {
   const sessions = await c.var.services.account.listSessions(caller(c));
@@ -20,13 +21,18 @@ export const updateMe: AppRouteHandler<typeof routes.updateMe> = async (c) => {
 };
 
 export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
-  const { current_password, new_password } = c.req.valid("json");
-  await c.var.services.account.changePassword(caller(c), { currentPassword: current_password, newPassword: new_password });
+  const body = c.req.valid("json");
+  await c.var.services.account.changePassword(caller(c), {
+    currentPassword: body.current_password,
+    newPassword: body.new_password,
+    secondFactor: toSecondFactorProof(body),
+  });
   return c.body(null, 204);
 };
 
 export const deleteMe: AppRouteHandler<typeof routes.deleteMe> = async (c) => {
-  await c.var.services.account.deleteAccount(caller(c), c.req.valid("json"));
+  const body = c.req.valid("json");
+  await c.var.services.account.deleteAccount(caller(c), { password: body.password, secondFactor: toSecondFactorProof(body) });
   return c.body(null, 204);
 };
 

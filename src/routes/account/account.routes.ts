@@ -70,11 +70,11 @@ export const changePassword = createRoute({
   tags: ["Account"],
   summary: "Change the caller's password",
   description:
-    "Needs the current password. Every other session of the user ends; the current one is kept. Wrong passwords count toward the account's failed-login budget; the session that spends it is revoked.",
+    "Needs the current password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). Every other session of the user ends; the current one is kept. Wrong passwords and codes count toward the account's failed-login budget; the session that spends it is revoked.",
   request: { body: jsonBody(ChangePasswordBodySchema) },
   responses: {
     204: { description: "Changed" },
-    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, ...PASSWORD_RULES, "INVALID_TOKEN", "WRONG_PASSWORD", "MFA_CODE_REQUIRED", "INVALID_MFA_CODE", "RATE_LIMITED", "SERVER_BUSY", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -87,11 +87,11 @@ export const deleteMe = createRoute({
   tags: ["Account"],
   summary: "Delete the caller's account",
   description:
-    "Needs the password. The account, all its sessions and its security events are removed. Wrong passwords count toward the account's failed-login budget; the session that spends it is revoked.",
+    "Needs the password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). The account, all its sessions and its security events are removed. Wrong passwords and codes count toward the account's failed-login budget; the session that spends it is revoked.",
   request: { body: jsonBody(DeleteAccountBodySchema) },
   responses: {
     204: { description: "Deleted" },
-    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", "RATE_LIMITED", "SERVER_BUSY", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", "MFA_CODE_REQUIRED", "INVALID_MFA_CODE", "RATE_LIMITED", "SERVER_BUSY", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });
 

@@ -3,6 +3,7 @@ import type { SecurityEvent } from "../../events/store.js";
 import { SECURITY_EVENT_TYPES } from "../../events/store.js";
 import type { SessionRecord } from "../../sessions/store.js";
 import { limitQueryParam } from "../../http/openapi.js";
+import { atMostOneSecondFactor, SECOND_FACTOR_FIELDS } from "../mfa/mfa.schemas.js";
 import { EXAMPLE, NameSchema, PasswordSchema } from "../auth/auth.schemas.js";
 
 const SESSION_EXAMPLE = {
@@ -41,12 +42,15 @@ export const ChangePasswordBodySchema = z
   .object({
     current_password: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "is too long"),
     new_password: PasswordSchema,
+    ...SECOND_FACTOR_FIELDS,
   })
+  .refine(...atMostOneSecondFactor)
   .openapi("ChangePasswordRequest", { example: { current_password: EXAMPLE.password, new_password: "a quieter harbour at dawn" } });
 
 export const DeleteAccountBodySchema = z
-  .object({ password: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "is too long") })
-  .openapi("DeleteAccountRequest", { example: { password: EXAMPLE.password } });
+  .object({ password: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "is too long"), ...SECOND_FACTOR_FIELDS })
+  .refine(...atMostOneSecondFactor)
+  .openapi("DeleteAccountRequest", { example: { password: EXAMPLE.password, code: "123456" } });
 
 export const EventsQuerySchema = z.object({ limit: limitQueryParam(200, 50) });
 

@@ -23,3 +23,8 @@ export const revokeUserSessions: AppRouteHandler<typeof routes.revokeUserSession
   await c.var.services.admin.revokeSessions(caller(c), c.req.valid("param").id);
   return c.body(null, 204);
 };
+
+export const resetUserMfa: AppRouteHandler<typeof routes.resetUserMfa> = async (c) => {
+  await c.var.services.admin.resetSecondFactors(caller(c), c.req.valid("param").id);
+  return c.body(null, 204);
+};

@@ -7,5 +7,6 @@ export function createAdminRouter() {
     .openapi(routes.listUsers, handlers.listUsers)
     .openapi(routes.getUser, handlers.getUser)
     .openapi(routes.updateUser, handlers.updateUser)
-    .openapi(routes.revokeUserSessions, handlers.revokeUserSessions);
+    .openapi(routes.revokeUserSessions, handlers.revokeUserSessions)
+    .openapi(routes.resetUserMfa, handlers.resetUserMfa);
 }

@@ -81,3 +81,19 @@ export const revokeUserSessions = createRoute({
     ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, "NOT_FOUND", ...DEPENDENCY_PROBLEMS),
   },
 });
+
+export const resetUserMfa = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  method: "delete",
+  path: "/admin/users/{id}/mfa",
+  operationId: "adminResetUserMfa",
+  tags,
+  summary: "Remove a user's second factors",
+  description: `${description} For a user who lost their authenticator: TOTP, the recovery codes and the passkeys are removed, so the next login needs only the password; the user's sessions are kept (end them with DELETE /admin/users/{id}/sessions). Recorded as the user's \`mfa_disabled\` (and \`passkey_removed\`) events naming the admin. 204 also when the user had no factor.`,
+  request: { params: UserIdParamsSchema },
+  responses: {
+    204: { description: "The user has no second factor now" },
+    ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, "NOT_FOUND", ...DEPENDENCY_PROBLEMS),
+  },
+});

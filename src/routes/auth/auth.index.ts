@@ -6,6 +6,7 @@ export function createAuthRouter() {
   return createRouter()
     .openapi(routes.register, handlers.register)
     .openapi(routes.login, handlers.login)
+    .openapi(routes.loginMfa, handlers.loginMfa)
     .openapi(routes.me, handlers.me)
     .openapi(routes.refresh, handlers.refresh)
     .openapi(routes.logout, handlers.logout);

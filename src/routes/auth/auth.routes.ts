@@ -11,6 +11,9 @@ import {
 import { requireAuth } from "../../auth/require-auth.js";
 import {
   LoginBodySchema,
+  LoginMfaBodySchema,
+  LOGIN_RESPONSE_EXAMPLES,
+  LoginResponseSchema,
   LogoutBodySchema,
   RefreshTokenBodySchema,
   RegisterBodySchema,
@@ -44,11 +47,11 @@ export const login = createRoute({
   tags,
   summary: "Exchange email and password for a token pair",
   description:
-    "An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right. Rate limited per client address, and failed passwords are throttled per account and source (429).",
+    "An unknown email and a wrong password get the same 401. A disabled account gets 403 only when the password is right. For an account with a second factor, a right password answers MfaRequired (no tokens): finish with POST /login/mfa. Rate limited per client address, and failed passwords are throttled per account and source (429).",
   security: NO_SECURITY,
   request: { body: jsonBody(LoginBodySchema) },
   responses: {
-    200: jsonContent(TokenPairSchema, "A new session's token pair"),
+    200: jsonContent(LoginResponseSchema, "A new session's token pair, or the second step (MfaRequired)", LOGIN_RESPONSE_EXAMPLES),
     ...problemResponses(
       ...BODY_PROBLEMS,
       "INVALID_CREDENTIALS",
@@ -58,6 +61,22 @@ export const login = createRoute({
       "SERVER_BUSY",
       ...DEPENDENCY_PROBLEMS,
     ),
+  },
+});
+
+export const loginMfa = createRoute({
+  method: "post",
+  path: "/login/mfa",
+  operationId: "loginMfa",
+  tags,
+  summary: "Finish a login with the second factor",
+  description:
+    "The mfa_token of POST /login with a current TOTP code or an unused recovery code. Wrong codes count toward the account's failed-login budget (then 429); the fifth wrong code ends the mfa_token (401 INVALID_MFA_TOKEN: log in again).",
+  security: NO_SECURITY,
+  request: { body: jsonBody(LoginMfaBodySchema) },
+  responses: {
+    200: jsonContent(TokenPairSchema, "A new session's token pair"),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_MFA_TOKEN", "INVALID_MFA_CODE", "ACCOUNT_DISABLED", "RATE_LIMITED", "MFA_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });
 
@@ -110,6 +129,7 @@ export const logout = createRoute({
 
 export type RegisterRoute = typeof register;
 export type LoginRoute = typeof login;
+export type LoginMfaRoute = typeof loginMfa;
 export type MeRoute = typeof me;
 export type RefreshRoute = typeof refresh;
 export type LogoutRoute = typeof logout;

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { TokenPair } from "../../auth/auth-service.js";
 import type { User } from "../../users/store.js";
-import { isWellFormedText, NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
+import { exclusiveUnion, isWellFormedText, NO_CONTROL_CHARACTERS } from "../../http/openapi.js";
+import { AuthenticationResponseSchema } from "../passkeys/passkeys.schemas.js";
 
 /** Example values of the document, one set, so that the examples of related schemas agree. */
 export const EXAMPLE = {
@@ -15,7 +16,11 @@ export const EXAMPLE = {
   accessToken:
     "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTEtZWQyNTUxOSIsInR5cCI6ImF0K2p3dCJ9.eyJpc3MiOiJodHRwczovL2F1dGguZXhhbXBsZS5jb20iLCJzdWIiOiIwMTkzYjdlNC01ZjFjLTdhMmItOWMzZC00ZTVmNmE3YjhjOWQifQ.c2lnbmF0dXJl",
   refreshToken: "AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1",
+  mfaToken: "Xq3v9yT1cK0bW7nE2rL5sJ8hG4fD6aP0uM1oI9zV2xY",
 } as const;
+
+const TOKEN_PAIR_EXAMPLE = { access_token: EXAMPLE.accessToken, token_type: "Bearer", expires_in: 900, refresh_token: EXAMPLE.refreshToken, refresh_expires_in: 1209600 } as const;
+const MFA_REQUIRED_EXAMPLE = { mfa_required: true, mfa_token: EXAMPLE.mfaToken, mfa_methods: ["totp", "recovery_code"] } as const;
 
 export const EmailSchema = z
   .string({ error: "must be a string" })
@@ -117,7 +122,50 @@ export const TokenPairSchema = z
       .openapi({ description: "Seconds until the refresh token expires unless used (idle or absolute limit)" }),
   })
   .openapi("TokenPair", {
-    example: { access_token: EXAMPLE.accessToken, token_type: "Bearer", expires_in: 900, refresh_token: EXAMPLE.refreshToken, refresh_expires_in: 1209600 },
+    example: TOKEN_PAIR_EXAMPLE,
+  });
+
+export const MfaRequiredSchema = z
+  .object({
+    mfa_required: z.literal(true),
+    mfa_token: z.string().openapi({ description: "Single use, valid 5 minutes, ended by 5 wrong codes: send it to POST /login/mfa with a code" }),
+    mfa_methods: z
+      .array(z.enum(["totp", "recovery_code", "passkey"]))
+      .openapi({ description: "What POST /login/mfa accepts for this account: passkey when it has passkeys (options from POST /login/mfa/passkey/options)" }),
+  })
+  .openapi("MfaRequired", {
+    description: "The password is right and the account has a second factor: no tokens yet.",
+    example: MFA_REQUIRED_EXAMPLE,
+  });
+
+/** The two answers of a right password; `mfa_required` (present only in the second) tells them apart. */
+export const LoginResponseSchema = exclusiveUnion("LoginResponse", [TokenPairSchema, MfaRequiredSchema], {
+  description: "A TokenPair, or (for an account with a second factor) MfaRequired; they share no required member, so exactly one matches.",
+});
+
+export const LOGIN_RESPONSE_EXAMPLES = {
+  tokens: { summary: "An account without a second factor: the token pair", value: TOKEN_PAIR_EXAMPLE },
+  mfa: { summary: "An account with a second factor: finish with POST /login/mfa", value: MFA_REQUIRED_EXAMPLE },
+};
+
+export const LoginMfaBodySchema = z
+  .object({
+    mfa_token: z.string({ error: "must be a string" }).min(1, "must not be empty").max(128, "is too long"),
+    code: z
+      .string({ error: "must be a string" })
+      .regex(/^\d{6}$/, "must be the 6 digits the authenticator app shows")
+      .optional()
+      .openapi({ example: "123456" }),
+    recovery_code: z.string({ error: "must be a string" }).min(1, "must not be empty").max(64, "is too long").optional(),
+    passkey: AuthenticationResponseSchema.optional().openapi({ description: "A passkey's assertion over the options of POST /login/mfa/passkey/options" }),
+  })
+  .refine((body) => [body.code, body.recovery_code, body.passkey].filter((proof) => proof !== undefined).length === 1, {
+    message: "send exactly one of code, recovery_code or passkey",
+    path: ["code"],
+  })
+  .openapi("LoginMfaRequest", {
+    description: "The mfa_token of POST /login and one of: a TOTP code, one of the recovery codes, or a passkey's assertion.",
+    example: { mfa_token: EXAMPLE.mfaToken, code: "123456" },
   });
 
 export function toUserBody(user: User): z.infer<typeof UserSchema> {

@@ -1,6 +1,7 @@
 import type { AppRouteHandler } from "../create-router.js";
 import { caller, clientInfo } from "../client-info.js";
 import { toUserBody } from "../auth/auth.schemas.js";
+import { toSecondFactorProof } from "../mfa/mfa.schemas.js";
 import type * as routes from "./email.routes.js";
 
 export const requestVerification: AppRouteHandler<typeof routes.requestVerification> = async (c) => {
@@ -25,7 +26,7 @@ export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async
 };
 
 export const changeEmail: AppRouteHandler<typeof routes.changeEmail> = async (c) => {
-  const { new_email, password } = c.req.valid("json");
-  await c.var.services.emailFlows.requestEmailChange(caller(c), { newEmail: new_email, password });
+  const body = c.req.valid("json");
+  await c.var.services.emailFlows.requestEmailChange(caller(c), { newEmail: body.new_email, password: body.password, secondFactor: toSecondFactorProof(body) });
   return c.body(null, 202);
 };

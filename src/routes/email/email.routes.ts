@@ -77,10 +77,10 @@ export const changeEmail = createRoute({
   tags: ["Account", ...tags],
   summary: "Ask to change the caller's address",
   description:
-    "Needs the password. A confirmation link goes to the new address; the address changes when its token is spent at POST /email/verify, and then a notice goes to the old address.",
+    "Needs the password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). A confirmation link goes to the new address; the address changes when its token is spent at POST /email/verify, and then a notice goes to the old address.",
   request: { body: jsonBody(ChangeEmailBodySchema) },
   responses: {
     202: { description: "The confirmation message is queued" },
-    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", "EMAIL_TAKEN", "CONFLICT", "RATE_LIMITED", "SERVER_BUSY", "MAIL_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
+    ...problemResponses(...BODY_PROBLEMS, "INVALID_TOKEN", "WRONG_PASSWORD", "MFA_CODE_REQUIRED", "INVALID_MFA_CODE", "EMAIL_TAKEN", "CONFLICT", "RATE_LIMITED", "SERVER_BUSY", "MFA_NOT_CONFIGURED", "MAIL_NOT_CONFIGURED", ...DEPENDENCY_PROBLEMS),
   },
 });

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { atMostOneSecondFactor, SECOND_FACTOR_FIELDS } from "../mfa/mfa.schemas.js";
 import { EmailSchema, EXAMPLE, PasswordSchema } from "../auth/auth.schemas.js";
 
 const EXAMPLE_TOKEN = "q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8";
@@ -23,5 +24,7 @@ export const ChangeEmailBodySchema = z
   .object({
     new_email: EmailSchema,
     password: z.string({ error: "must be a string" }).min(1, "must not be empty").max(1024, "must be at most 1024 characters").openapi({ type: "string", format: "password" }),
+    ...SECOND_FACTOR_FIELDS,
   })
+  .refine(...atMostOneSecondFactor)
   .openapi("ChangeEmailRequest", { example: { new_email: "ada.lovelace@example.org", password: EXAMPLE.password } });
