@@ -14,11 +14,12 @@ import type { AppDeps } from "../../src/deps.js";
 import type { TracingDeps } from "../../src/observability/tracing.js";
 import type { SessionStore } from "../../src/sessions/store.js";
 import { createTestPglite, createTestPostgres, createTestRedis } from "./backends.js";
+import { FAST_ARGON2_PARAMS } from "./hashers.js";
 
 export type BackendName = "pglite" | "postgres" | "postgres+redis";
 
-/** Argon2id at toy cost: for tests about everything but hashing (which has its own tests). */
-export const FAST_ARGON2_PARAMS = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
+/** Argon2id at toy cost (its home is hashers.ts; exported here too for the app tests that inject a hasher). */
+export { FAST_ARGON2_PARAMS } from "./hashers.js";
 
 import { createTestClock, type TestClock } from "./test-clock.js";
 
