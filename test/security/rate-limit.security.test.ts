@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { createRedisRateLimitStore } from "../../src/rate-limit/redis-store.js";
+import { describeRateLimitStoreContract } from "../contracts/rate-limit-store.contract.js";
 import { createTestRedis, testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
 import { createTestApp, inProcessClient, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
 import { expectProblem, PASSWORD, scanAll, uniqueEmail } from "./support.js";
@@ -228,57 +229,10 @@ describe("limits set to off", () => {
   });
 });
 
-/** The hono-rate-limiter Store semantics the middleware relies on, for both stores it uses. */
-function describeRateLimitStore(name: string, make: () => Promise<{ store: Store; cleanup(): Promise<void> }>) {
-  describe(`rate-limit store: ${name}`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
-    beforeAll(async () => {
-      ({ store, cleanup } = await make());
-      store.init?.({ windowMs: 60_000 } as Parameters<NonNullable<Store["init"]>>[0]);
-    });
-    afterAll(async () => {
-      await cleanup?.();
-    });
-
-    it("counts hits per key with the window's reset time", async () => {
-      const key = crypto.randomUUID();
-      const started = Date.now();
-      const first = await store.increment(key);
-      expect(first.totalHits).toBe(1);
-      expect(first.resetTime!.getTime()).toBeGreaterThan(started + 55_000);
-      expect(first.resetTime!.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
-      expect((await store.increment(key)).totalHits).toBe(2);
-      expect((await store.increment(crypto.randomUUID())).totalHits).toBe(1);
-    });
-
-    it("counts concurrent hits atomically", async () => {
-      const key = crypto.randomUUID();
-      // Read each count as the call returns it: MemoryStore hands back its live counter object.
-      const hits = async () => {
-        const counted = store.increment(key);
-        return counted instanceof Promise ? (await counted).totalHits : counted.totalHits;
-      };
-      const results = await Promise.all(Array.from({ length: 50 }, hits));
-      expect(results.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    });
-
-    it("decrements never below zero, and resetKey starts the count again", async () => {
-      const key = crypto.randomUUID();
-      await store.increment(key);
-      await store.decrement(key);
-      await store.decrement(key);
-      expect((await store.increment(key)).totalHits).toBe(1);
-      await store.resetKey(key);
-      expect((await store.increment(key)).totalHits).toBe(1);
-    });
-  });
-}
-
-describeRateLimitStore("hono-rate-limiter MemoryStore", async () => ({ store: new MemoryStore(), cleanup: async () => {} }));
+describeRateLimitStoreContract("hono-rate-limiter MemoryStore", async () => ({ store: new MemoryStore(), cleanup: async () => {} }));
 
 describe.runIf(Boolean(testRedisUrl))("with TEST_REDIS_URL", () => {
-  describeRateLimitStore("Redis", async () => {
+  describeRateLimitStoreContract("Redis", async () => {
     const redis = await createTestRedis();
     return { store: createRedisRateLimitStore({ client: redis.value, keyPrefix: `${redis.keyPrefix}rate-limit:test:` }), cleanup: redis.cleanup };
   });
