@@ -3,16 +3,8 @@ import os from "node:os";
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from "jose";
 import { measure } from "mitata";
 import { toBase64Url, randomBytes } from "../src/lib/encoding.js";
-import {
-  createAccessTokens,
-  createAsymmetricSigningKeys,
-  createHmacSigningKeys,
-  generateSigningJwk,
-  type AccessTokens,
-  type PrivateSigningJwk,
-  type SigningAlgorithm,
-  type SigningKeys,
-} from "../src/tokens/jwt.js";
+import { createAccessTokens, createAsymmetricSigningKeys, createHmacSigningKeys, generateSigningJwk } from "../src/tokens/jwt.js";
+import type { AccessTokens, PrivateSigningJwk, SigningAlgorithm, SigningKeys } from "../src/tokens/jwt.js";
 import { createArgon2idHasher, OWASP_ARGON2ID_PARAMS, type PasswordHasher } from "../src/password/hasher.js";
 import { createRefreshToken, sealSuccessor } from "../src/sessions/refresh-tokens.js";
 import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "../src/db/database.js";
