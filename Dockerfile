@@ -29,16 +29,22 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 
+# ---- app: what both runtimes run, assembled once so the two images cannot drift apart ------
+# A scratch stage holds files only; each runtime copies its /app (owned by root, as before: the
+# service's user may write only DATA_DIR).
+FROM scratch AS app
+COPY package.json /app/
+COPY --from=prod-deps /app/node_modules /app/node_modules
+COPY --from=build /app/dist /app/dist
+COPY drizzle /app/drizzle
+
 # ---- runtime-bun: `docker build --target runtime-bun .` ----------------------------------
 FROM oven/bun:${BUN_VERSION}-slim AS runtime-bun
 ENV NODE_ENV=production \
     PORT=3000 \
     DATA_DIR=/app/.data
 WORKDIR /app
-COPY package.json ./
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY drizzle ./drizzle
+COPY --from=app /app ./
 # The embedded PGlite fallback (no DATABASE_URL) and the development key live under DATA_DIR.
 RUN mkdir -p /app/.data && chown bun:bun /app/.data
 USER bun
@@ -53,10 +59,7 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DATA_DIR=/app/.data
 WORKDIR /app
-COPY package.json ./
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY drizzle ./drizzle
+COPY --from=app /app ./
 # The embedded PGlite fallback (no DATABASE_URL) and the development key live under DATA_DIR.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node

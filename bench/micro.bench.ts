@@ -3,16 +3,8 @@ import os from "node:os";
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from "jose";
 import { measure } from "mitata";
 import { toBase64Url, randomBytes } from "../src/lib/encoding.js";
-import {
-  createAccessTokens,
-  createAsymmetricSigningKeys,
-  createHmacSigningKeys,
-  generateSigningJwk,
-  type AccessTokens,
-  type PrivateSigningJwk,
-  type SigningAlgorithm,
-  type SigningKeys,
-} from "../src/tokens/jwt.js";
+import { createAccessTokens, createAsymmetricSigningKeys, createHmacSigningKeys, generateSigningJwk } from "../src/tokens/jwt.js";
+import type { AccessTokens, PrivateSigningJwk, SigningAlgorithm, SigningKeys } from "../src/tokens/jwt.js";
 import { createArgon2idHasher, OWASP_ARGON2ID_PARAMS, type PasswordHasher } from "../src/password/hasher.js";
 import { createRefreshToken, sealSuccessor } from "../src/sessions/refresh-tokens.js";
 import { createPgliteDatabase, createPostgresDatabase, MIGRATIONS_FOLDER, type DatabaseHandle } from "../src/db/database.js";
@@ -311,6 +303,17 @@ async function benchRotationOn(runner: MicroRunner, label: string, store: Sessio
   );
 }
 
+/** Migrates a fresh database, benches rotation on the SQL session store over it, and closes it. */
+async function benchSqlRotationOn(runner: MicroRunner, label: string, handle: DatabaseHandle): Promise<void> {
+  try {
+    await handle.migrate(MIGRATIONS_FOLDER);
+    const userId = await withSqlUser(handle);
+    await benchRotationOn(runner, label, createSqlSessionStore({ db: handle.db }), userId);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function withSqlUser(handle: DatabaseHandle): Promise<string> {
   const id = crypto.randomUUID();
   const user = await createSqlUserStore({ db: handle.db }).create({
@@ -326,25 +329,11 @@ async function withSqlUser(handle: DatabaseHandle): Promise<string> {
 async function benchRotation(runner: MicroRunner, options: BenchOptions): Promise<{ postgres: string; redis: string }> {
   runner.log(`Refresh rotation (SessionStore.rotate; x${ROTATION_SESSIONS} = ${ROTATION_SESSIONS} sessions rotating at once)`);
 
-  const pglite = await createPgliteDatabase();
-  try {
-    await pglite.migrate(MIGRATIONS_FOLDER);
-    const userId = await withSqlUser(pglite);
-    await benchRotationOn(runner, "SQL/PGlite (in-memory)", createSqlSessionStore({ db: pglite.db }), userId);
-  } finally {
-    await pglite.close();
-  }
+  await benchSqlRotationOn(runner, "SQL/PGlite (in-memory)", await createPgliteDatabase());
 
   const fresh = await createFreshDatabase(options.adminDatabaseUrl);
   try {
-    const handle = await createPostgresDatabase({ url: fresh.url, poolSize: 10 });
-    try {
-      await handle.migrate(MIGRATIONS_FOLDER);
-      const userId = await withSqlUser(handle);
-      await benchRotationOn(runner, "SQL/PostgreSQL", createSqlSessionStore({ db: handle.db }), userId);
-    } finally {
-      await handle.close();
-    }
+    await benchSqlRotationOn(runner, "SQL/PostgreSQL", await createPostgresDatabase({ url: fresh.url, poolSize: 10 }));
   } finally {
     await fresh.cleanup();
   }

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../src/app.js";
-import { createRuntime, type Runtime } from "../src/bootstrap.js";
-import { loadConfig } from "../src/config.js";
 import { createTestPostgres, testDatabaseUrl } from "./helpers/backends.js";
 import { createPrivateRedis, type PrivateRedis } from "./helpers/redis-server.js";
 import { createTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.js";
+import { eventually } from "./helpers/eventually.js";
 import { PASSWORD } from "./helpers/flows.js";
+import { jsonCalls, startRuntimeApp, type RuntimeApp } from "./helpers/runtime-app.js";
 
 /**
  * Dependencies that go away and come back: a private redis-server that is killed and restarted, and
@@ -17,9 +16,9 @@ import { PASSWORD } from "./helpers/flows.js";
 describe.runIf(Boolean(testDatabaseUrl))("dependency outages", () => {
   let redis: PrivateRedis;
   let proxy: TcpProxy;
-  let runtime: Runtime;
-  let app: App;
+  let server: RuntimeApp;
   let dropDatabase: () => Promise<void>;
+  const { post, get } = jsonCalls(() => server.app);
 
   beforeAll(async () => {
     redis = await createPrivateRedis();
@@ -28,34 +27,16 @@ describe.runIf(Boolean(testDatabaseUrl))("dependency outages", () => {
     const url = new URL(database.url);
     proxy = await createTcpProxy(url.hostname, Number(url.port || 5432));
     url.host = `127.0.0.1:${proxy.port}`;
-    const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: url.toString(), REDIS_URL: redis.url });
-    runtime = await createRuntime(config);
-    app = createApp(runtime.deps);
+    server = await startRuntimeApp({ DATABASE_URL: url.toString(), REDIS_URL: redis.url });
   });
 
   afterAll(async () => {
-    await runtime?.close();
+    await server?.close();
     await proxy?.close();
     await redis?.stop();
     await dropDatabase?.();
   });
 
-  const post = async (path: string, body: unknown) => {
-    const response = await app.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    return { status: response.status, headers: response.headers, body: (await response.json().catch(() => null)) as any };
-  };
-  const get = async (path: string, token?: string) => {
-    const response = await app.request(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-    return { status: response.status, headers: response.headers, body: (await response.json().catch(() => null)) as any };
-  };
-  async function eventually<T>(attempt: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await attempt();
-      if (done(value) || Date.now() > deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
   async function signedIn() {
     const email = `outage-${crypto.randomUUID().slice(0, 8)}@example.com`;
     expect((await post("/register", { email, password: PASSWORD })).status).toBe(201);

@@ -17,6 +17,22 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/**
+ * A handle of either driver: what differs between them is how they migrate and close; the ping is
+ * the same query through drizzle.
+ */
+function databaseHandle(kind: DatabaseHandle["kind"], db: Database, driver: Pick<DatabaseHandle, "migrate" | "close">): DatabaseHandle {
+  return {
+    db,
+    kind,
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    migrate: driver.migrate,
+    close: driver.close,
+  };
+}
+
 export interface PostgresDatabaseOptions {
   url: string;
   poolSize?: number;
@@ -34,13 +50,7 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzle({ client, schema });
-  return {
-    db,
-    kind: "postgres",
-    async ping() {
-      await db.execute(sql`select 1`);
-    },
+  return databaseHandle("postgres", drizzle({ client, schema }), {
     async migrate(migrationsFolder) {
       // Migrations take their own single connection so that their session state never leaks into the pool.
       const { migrate } = await import("drizzle-orm/postgres-js/migrator");
@@ -54,7 +64,7 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
     async close() {
       await client.end({ timeout: 5 });
     },
-  };
+  });
 }
 
 export interface PgliteDatabaseOptions {
@@ -68,12 +78,7 @@ export async function createPgliteDatabase(options: PgliteDatabaseOptions = {}):
   const client: PGlite = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
   await client.waitReady;
   const db = drizzle({ client, schema });
-  return {
-    db,
-    kind: "pglite",
-    async ping() {
-      await db.execute(sql`select 1`);
-    },
+  return databaseHandle("pglite", db, {
     async migrate(migrationsFolder) {
       const { migrate } = await import("drizzle-orm/pglite/migrator");
       await migrate(db, { migrationsFolder });
@@ -81,7 +86,7 @@ export async function createPgliteDatabase(options: PgliteDatabaseOptions = {}):
     async close() {
       await client.close();
     },
-  };
+  });
 }
 
 /** The committed migrations; `../../drizzle` holds from both `src/db` and `dist/db`. */

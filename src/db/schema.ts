@@ -1,9 +1,18 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
+/** Every instant is a `timestamptz`, read as a Date. */
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** The user a row belongs to: `user_id`, required, and deleted with the user. */
+const ownerUserId = () =>
+  uuid("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" });
+
 const timestamps = {
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  createdAt: instant("created_at").notNull().defaultNow(),
+  updatedAt: instant("updated_at").notNull().defaultNow(),
 };
 
 export const users = pgTable(
@@ -17,7 +26,7 @@ export const users = pgTable(
     roles: text("roles").array().notNull().default(sql`ARRAY['user']::text[]`),
     /** Set when the user proved the address (a verification or email-change link); existing accounts start unverified. */
     emailVerified: boolean("email_verified").notNull().default(false),
-    disabledAt: timestamp("disabled_at", { withTimezone: true, mode: "date" }),
+    disabledAt: instant("disabled_at"),
     ...timestamps,
   },
   (table) => [uniqueIndex("users_email_lower_unique").on(sql`lower(${table.email})`)],
@@ -32,24 +41,22 @@ export const sessions = pgTable(
   "sessions",
   {
     id: uuid("id").primaryKey(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerUserId(),
     tokenHash: text("token_hash").notNull(),
     previousTokenHash: text("previous_token_hash"),
     sealedSuccessor: text("sealed_successor"),
-    rotatedAt: timestamp("rotated_at", { withTimezone: true, mode: "date" }),
+    rotatedAt: instant("rotated_at"),
     generation: integer("generation").notNull().default(0),
     userAgent: text("user_agent"),
     ip: text("ip"),
     /** RFC 8176 methods of the login; null on sessions older than the column: ["pwd"]. */
     amr: text("amr").array(),
     /** When the login's password was checked; null on older sessions: `created_at`. */
-    authTime: timestamp("auth_time", { withTimezone: true, mode: "date" }),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
-    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }).notNull(),
-    idleExpiresAt: timestamp("idle_expires_at", { withTimezone: true, mode: "date" }).notNull(),
-    absoluteExpiresAt: timestamp("absolute_expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    authTime: instant("auth_time"),
+    createdAt: instant("created_at").notNull(),
+    lastUsedAt: instant("last_used_at").notNull(),
+    idleExpiresAt: instant("idle_expires_at").notNull(),
+    absoluteExpiresAt: instant("absolute_expires_at").notNull(),
   },
   (table) => [index("sessions_user_id_idx").on(table.userId, table.createdAt)],
 );
@@ -74,11 +81,9 @@ export const securityEvents = pgTable(
   "security_events",
   {
     id: uuid("id").primaryKey(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerUserId(),
     type: text("type").notNull(),
-    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull(),
+    occurredAt: instant("occurred_at").notNull(),
     ip: text("ip"),
     userAgent: text("user_agent"),
     sessionId: uuid("session_id"),
@@ -102,15 +107,13 @@ export const oneTimeTokens = pgTable(
   "one_time_tokens",
   {
     tokenHash: text("token_hash").primaryKey(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerUserId(),
     purpose: text("purpose").notNull(),
     /** The address the link was sent to: the user's for verification and reset, the new one for an email change. */
     email: text("email").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
-    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
-    consumedAt: timestamp("consumed_at", { withTimezone: true, mode: "date" }),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
+    consumedAt: instant("consumed_at"),
   },
   (table) => [index("one_time_tokens_user_id_purpose_idx").on(table.userId, table.purpose), index("one_time_tokens_expires_at_idx").on(table.expiresAt)],
 );
@@ -128,8 +131,8 @@ export const mfaTotpFactors = pgTable("mfa_totp_factors", {
     .primaryKey()
     .references(() => users.id, { onDelete: "cascade" }),
   secretSealed: text("secret_sealed").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
-  confirmedAt: timestamp("confirmed_at", { withTimezone: true, mode: "date" }),
+  createdAt: instant("created_at").notNull(),
+  confirmedAt: instant("confirmed_at"),
   lastStep: bigint("last_step", { mode: "number" }).notNull().default(-1),
 });
 export type MfaTotpFactorRow = typeof mfaTotpFactors.$inferSelect;
@@ -139,11 +142,9 @@ export const mfaRecoveryCodes = pgTable(
   "mfa_recovery_codes",
   {
     codeHash: text("code_hash").primaryKey(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
-    usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+    userId: ownerUserId(),
+    createdAt: instant("created_at").notNull(),
+    usedAt: instant("used_at"),
   },
   (table) => [index("mfa_recovery_codes_user_id_idx").on(table.userId)],
 );
@@ -157,14 +158,12 @@ export const mfaLoginChallenges = pgTable(
   "mfa_login_challenges",
   {
     tokenHash: text("token_hash").primaryKey(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerUserId(),
     /** When the password was checked: the `auth_time` of the session it completes. */
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
-    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
     failedAttempts: integer("failed_attempts").notNull().default(0),
-    consumedAt: timestamp("consumed_at", { withTimezone: true, mode: "date" }),
+    consumedAt: instant("consumed_at"),
   },
   (table) => [index("mfa_login_challenges_user_id_idx").on(table.userId), index("mfa_login_challenges_expires_at_idx").on(table.expiresAt)],
 );
@@ -181,9 +180,7 @@ export const passkeyCredentials = pgTable(
   "passkey_credentials",
   {
     id: uuid("id").primaryKey(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerUserId(),
     credentialId: text("credential_id").notNull(),
     publicKey: text("public_key").notNull(),
     signCount: bigint("sign_count", { mode: "number" }).notNull().default(0),
@@ -191,8 +188,8 @@ export const passkeyCredentials = pgTable(
     deviceType: text("device_type").notNull(),
     backedUp: boolean("backed_up").notNull(),
     name: text("name"),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
-    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    createdAt: instant("created_at").notNull(),
+    lastUsedAt: instant("last_used_at"),
   },
   (table) => [uniqueIndex("passkey_credentials_credential_id_idx").on(table.credentialId), index("passkey_credentials_user_id_idx").on(table.userId)],
 );
@@ -214,8 +211,8 @@ export const passkeyChallenges = pgTable(
     // challenge outlives its user by at most its 5 minutes, and answers nothing once the user is gone.
     userId: uuid("user_id"),
     mfaTokenHash: text("mfa_token_hash"),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
-    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
   },
   (table) => [index("passkey_challenges_expires_at_idx").on(table.expiresAt)],
 );
@@ -242,8 +239,8 @@ export const mailOutbox = pgTable(
     textBody: text("text_body").notNull(),
     htmlBody: text("html_body").notNull(),
     attempts: integer("attempts").notNull().default(0),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull(),
-    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: instant("created_at").notNull(),
+    nextAttemptAt: instant("next_attempt_at").notNull(),
   },
   (table) => [index("mail_outbox_next_attempt_at_idx").on(table.nextAttemptAt)],
 );

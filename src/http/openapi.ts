@@ -44,49 +44,36 @@ interface HeaderObject {
   example?: string;
 }
 
+/** A header sent on every answer it documents, whose values match `pattern`. */
+function headerMatching(description: string, pattern: string, example: string): HeaderObject {
+  return { description, required: true, schema: { type: "string", pattern }, example };
+}
+
+/** A header that has one value only: the schema's `const` and the example are that value. */
+function fixedHeader(description: string, value: string, { required = true } = {}): HeaderObject {
+  return { description, required, schema: { type: "string", const: value }, example: value };
+}
+
 /**
  * Every header the service sends that a client may read, once each, as `components.headers`; the
  * responses refer to them. (The secure headers, X-Content-Type-Options and the like, are for
  * browsers and are left out.)
  */
 export const HEADER_COMPONENTS = {
-  RequestId: {
-    description: "The request's own X-Request-Id when it is 1 to 128 characters of A-Z a-z 0-9 _ - =, otherwise a fresh UUID; also the problem's `request_id`",
-    required: true,
-    schema: { type: "string", pattern: "^[A-Za-z0-9_=-]{1,128}$" },
-    example: "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
-  },
-  CacheControlNoStore: {
-    description: "Tokens, users, sessions, events and problems are never cached (RFC 9111 §5.2.2.5; RFC 6749 §5.1)",
-    required: true,
-    schema: { type: "string", const: "no-store" },
-    example: "no-store",
-  },
-  PragmaNoCache: {
-    description: "The same for HTTP/1.0 caches",
-    required: true,
-    schema: { type: "string", const: "no-cache" },
-    example: "no-cache",
-  },
-  CacheControlPublic: {
-    description: "A public document: any cache may keep it this many seconds",
-    required: true,
-    schema: { type: "string", pattern: "^public, max-age=[0-9]+$" },
-    example: "public, max-age=300",
-  },
-  WwwAuthenticate: {
-    description:
-      'The Bearer challenge (RFC 6750 §3): `error="invalid_token"` when a token was sent and refused, `error="insufficient_scope"` with the `scope` needed for a valid token that lacks a role, no `error` when no token was sent',
-    required: true,
-    schema: { type: "string", pattern: "^Bearer " },
-    example: 'Bearer realm="auth-service", error="invalid_token"',
-  },
-  RetryAfter: {
-    description: "Seconds to wait before retrying, at least 1",
-    required: true,
-    schema: { type: "string", pattern: "^[1-9][0-9]*$" },
-    example: "30",
-  },
+  RequestId: headerMatching(
+    "The request's own X-Request-Id when it is 1 to 128 characters of A-Z a-z 0-9 _ - =, otherwise a fresh UUID; also the problem's `request_id`",
+    "^[A-Za-z0-9_=-]{1,128}$",
+    "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+  ),
+  CacheControlNoStore: fixedHeader("Tokens, users, sessions, events and problems are never cached (RFC 9111 §5.2.2.5; RFC 6749 §5.1)", "no-store"),
+  PragmaNoCache: fixedHeader("The same for HTTP/1.0 caches", "no-cache"),
+  CacheControlPublic: headerMatching("A public document: any cache may keep it this many seconds", "^public, max-age=[0-9]+$", "public, max-age=300"),
+  WwwAuthenticate: headerMatching(
+    'The Bearer challenge (RFC 6750 §3): `error="invalid_token"` when a token was sent and refused, `error="insufficient_scope"` with the `scope` needed for a valid token that lacks a role, no `error` when no token was sent',
+    "^Bearer ",
+    'Bearer realm="auth-service", error="invalid_token"',
+  ),
+  RetryAfter: headerMatching("Seconds to wait before retrying, at least 1", "^[1-9][0-9]*$", "30"),
   RateLimitPolicy: {
     description:
       'The rate-limit policies of this route (draft-ietf-httpapi-ratelimit-headers, Structured Fields form): `"<name>";q=<quota>;w=<window seconds>`, one list member per policy; on every answer of a rate-limited route while its limit is on, always on its 429',
@@ -100,12 +87,7 @@ export const HEADER_COMPONENTS = {
     schema: { type: "string" },
     example: '"login";r=17;t=412',
   },
-  ConnectionClose: {
-    description: "The server closes the connection after this answer, whose request body it did not read",
-    required: false,
-    schema: { type: "string", const: "close" },
-    example: "close",
-  },
+  ConnectionClose: fixedHeader("The server closes the connection after this answer, whose request body it did not read", "close", { required: false }),
 } as const satisfies Record<string, HeaderObject>;
 
 type HeaderComponent = keyof typeof HEADER_COMPONENTS;

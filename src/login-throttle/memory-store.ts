@@ -1,12 +1,5 @@
-import {
-  backoffMs,
-  RESERVATION_LEASE_MS,
-  type LoginAttemptDecision,
-  type LoginFailureCounts,
-  type LoginThrottleKeys,
-  type LoginThrottleRule,
-  type LoginThrottleStore,
-} from "./store.js";
+import { backoffMs, RESERVATION_LEASE_MS } from "./store.js";
+import type { LoginAttemptDecision, LoginFailureCounts, LoginThrottleKeys, LoginThrottleRule, LoginThrottleStore } from "./store.js";
 
 export interface MemoryLoginThrottleStoreOptions {
   /**

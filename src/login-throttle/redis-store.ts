@@ -1,12 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
-import {
-  RESERVATION_LEASE_MS,
-  type LoginAttemptDecision,
-  type LoginFailureCounts,
-  type LoginThrottleKeys,
-  type LoginThrottleRule,
-  type LoginThrottleStore,
-} from "./store.js";
+import { RESERVATION_LEASE_MS } from "./store.js";
+import type { LoginAttemptDecision, LoginFailureCounts, LoginThrottleKeys, LoginThrottleRule, LoginThrottleStore } from "./store.js";
 
 export interface RedisLoginThrottleStoreOptions {
   client: Redis | Cluster;

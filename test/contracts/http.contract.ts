@@ -64,6 +64,20 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
       const { email, user } = await register(undefined, client);
       return { email, user, tokens: await login(email, client) };
     }
+    /**
+     * Every claim of one of our access tokens for the user's session, valid at the app's clock for
+     * five minutes; the test adds the header and the key, which are what it is about.
+     */
+    function accessTokenClaims(userId: string, sid: unknown, audience = ctx.testApp.config.jwt.audience) {
+      const now = Math.floor(ctx.testApp.clock().getTime() / 1000);
+      return new SignJWT({ sid, roles: ["user"] })
+        .setIssuer(ctx.testApp.config.jwt.issuer)
+        .setAudience(audience)
+        .setSubject(userId)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .setJti(crypto.randomUUID());
+    }
 
     describe("POST /register", () => {
       it("creates a user: 201 with the User shape, email trimmed and lower-cased, never a hash", async () => {
@@ -260,14 +274,8 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
         await expectRejected(await other.sign({ userId: user.id, sessionId: sid, roles: ["user"] }, ctx.testApp.clock()));
         // HS256 with the public key as the secret: the classic algorithm-confusion attack.
         const publicJwk = ctx.testApp.signingKeys.publicJwks[0]!;
-        const confused = await new SignJWT({ sid, roles: ["user"] })
+        const confused = await accessTokenClaims(user.id, sid)
           .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: ourKid })
-          .setIssuer(ctx.testApp.config.jwt.issuer)
-          .setAudience(ctx.testApp.config.jwt.audience)
-          .setSubject(user.id)
-          .setIssuedAt()
-          .setExpirationTime("5m")
-          .setJti(crypto.randomUUID())
           .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
         await expectRejected(confused);
       });
@@ -275,14 +283,8 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
       it("rejects a token whose typ is not at+jwt", async () => {
         const { user, tokens } = await signedIn();
         const key = ctx.testApp.signingKeys.signing;
-        const plain = await new SignJWT({ sid: decodeJwt(tokens.access_token).sid, roles: ["user"] })
+        const plain = await accessTokenClaims(user.id, decodeJwt(tokens.access_token).sid)
           .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
-          .setIssuer(ctx.testApp.config.jwt.issuer)
-          .setAudience(ctx.testApp.config.jwt.audience)
-          .setSubject(user.id)
-          .setIssuedAt()
-          .setExpirationTime("5m")
-          .setJti(crypto.randomUUID())
           .sign(key.key);
         await expectRejected(plain);
       });
@@ -296,15 +298,7 @@ export function describeHttpContract(name: string, setup: (env?: Record<string, 
         const { issuer, audience } = ctx.testApp.config.jwt;
         const sid = decodeJwt(tokens.access_token).sid;
         const jwt = (typ: string, aud: string) =>
-          new SignJWT({ sid, roles: ["user"] })
-            .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
-            .setIssuer(issuer)
-            .setAudience(aud)
-            .setSubject(user.id)
-            .setIssuedAt(Math.floor(ctx.testApp.clock().getTime() / 1000))
-            .setExpirationTime(Math.floor(ctx.testApp.clock().getTime() / 1000) + 300)
-            .setJti(crypto.randomUUID())
-            .sign(key.key);
+          accessTokenClaims(user.id, sid, aud).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.key);
         expect((await request("GET", "/me", { token: await jwt("at+jwt", audience) })).status).toBe(200);
         await expectRejected(await jwt("rt+jwt", audience));
         await expectRejected(await jwt("at+jwt", `${issuer}/refresh`));

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RESERVATION_LEASE_MS, type LoginThrottleKeys, type LoginThrottleRule, type LoginThrottleStore } from "../../src/login-throttle/store.js";
+import { useSuiteContext } from "../helpers/suite-context.js";
 
 export interface LoginThrottleStoreTestContext {
   store: LoginThrottleStore;
@@ -22,14 +23,8 @@ const SECOND = 1000;
  */
 export function describeLoginThrottleStoreContract(name: string, makeStore: () => Promise<LoginThrottleStoreTestContext>): void {
   describe(`LoginThrottleStore contract: ${name}`, () => {
-    let ctx: LoginThrottleStoreTestContext | undefined;
-    const store = () => ctx!.store;
-    beforeAll(async () => {
-      ctx = await makeStore();
-    });
-    afterAll(async () => {
-      await ctx?.cleanup();
-    });
+    const ctx = useSuiteContext(makeStore);
+    const store = () => ctx().store;
 
     const freshAccount = () => `account-${crypto.randomUUID()}`;
     const keysOf = (account: string, source = "192.0.2.1"): LoginThrottleKeys => ({ account, source });

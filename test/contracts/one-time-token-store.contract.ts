@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createOneTimeToken, hashOneTimeToken } from "../../src/recovery/one-time-token.js";
 import type { OneTimeTokenPurpose, OneTimeTokenStore } from "../../src/recovery/token-store.js";
+import { useSuiteContext } from "../helpers/suite-context.js";
 
 export interface OneTimeTokenStoreTestContext {
   store: OneTimeTokenStore;
@@ -14,17 +15,11 @@ const MINUTE = 60_000;
 /** The behaviour every OneTimeTokenStore shares; time moves by passing a later `now`. */
 export function describeOneTimeTokenStoreContract(name: string, makeStore: () => Promise<OneTimeTokenStoreTestContext>): void {
   describe(`OneTimeTokenStore contract: ${name}`, () => {
-    let ctx: OneTimeTokenStoreTestContext | undefined;
-    const store = () => ctx!.store;
-    beforeAll(async () => {
-      ctx = await makeStore();
-    });
-    afterAll(async () => {
-      await ctx?.cleanup();
-    });
+    const ctx = useSuiteContext(makeStore);
+    const store = () => ctx().store;
 
     async function issue(purpose: OneTimeTokenPurpose = "password_reset", userId?: string, now = new Date()) {
-      const owner = userId ?? (await ctx!.createUser());
+      const owner = userId ?? (await ctx().createUser());
       const tokenHash = await hashOneTimeToken(createOneTimeToken());
       await store().create({ tokenHash, userId: owner, purpose, email: "owner@example.test", createdAt: now, expiresAt: new Date(now.getTime() + 30 * MINUTE) });
       return { tokenHash, userId: owner, now };

@@ -1,7 +1,8 @@
 import { uuidv7 } from "uuidv7";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createRefreshToken, hashRefreshToken, openSuccessor, sealSuccessor } from "../../src/sessions/refresh-tokens.js";
 import type { RotateInput, RotateResult, SessionRecord, SessionStore } from "../../src/sessions/store.js";
+import { useSuiteContext } from "../helpers/suite-context.js";
 
 export interface SessionStoreTestContext {
   store: SessionStore;
@@ -22,15 +23,8 @@ const SECOND = 1000;
  */
 export function describeSessionStoreContract(name: string, makeStore: () => Promise<SessionStoreTestContext>): void {
   describe(`SessionStore contract: ${name}`, () => {
-    let ctx: SessionStoreTestContext | undefined;
-    const store = () => ctx!.store;
-
-    beforeAll(async () => {
-      ctx = await makeStore();
-    });
-    afterAll(async () => {
-      await ctx?.cleanup();
-    });
+    const ctx = useSuiteContext(makeStore);
+    const store = () => ctx().store;
 
     interface TestSession {
       id: string;
@@ -44,7 +38,7 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
     async function newSession(
       options: { userId?: string; now?: Date; idleTtlSeconds?: number; maxLifetimeSeconds?: number } = {},
     ): Promise<TestSession> {
-      const userId = options.userId ?? (await ctx!.createUser());
+      const userId = options.userId ?? (await ctx().createUser());
       const id = uuidv7();
       const token = createRefreshToken(id);
       const tokenHash = await hashRefreshToken(token);
@@ -156,7 +150,7 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
       });
 
       it("keeps a null user agent and ip as null", async () => {
-        const userId = await ctx!.createUser();
+        const userId = await ctx().createUser();
         const id = uuidv7();
         const now = new Date();
         const tokenHash = await hashRefreshToken(createRefreshToken(id));
@@ -463,7 +457,7 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
     describe("listByUser", () => {
       it("lists the user's live sessions newest first, never another user's", async () => {
         const t0 = new Date();
-        const userId = await ctx!.createUser();
+        const userId = await ctx().createUser();
         const short = await newSession({ userId, now: t0, idleTtlSeconds: 60 });
         const older = await newSession({ userId, now: at(t0, SECOND) });
         const revoked = await newSession({ userId, now: at(t0, 2 * SECOND) });
@@ -479,7 +473,7 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
         // Two minutes on, the short session has passed its idle expiry.
         expect(await store().listByUser(userId, at(t0, 120 * SECOND))).toEqual([newer.record, older.record]);
         expect(await store().listByUser(stranger.userId, at(t0, 10 * SECOND))).toEqual([stranger.record]);
-        expect(await store().listByUser(await ctx!.createUser(), t0)).toEqual([]);
+        expect(await store().listByUser(await ctx().createUser(), t0)).toEqual([]);
       });
 
       it("shows a rotated session with its renewed times", async () => {
@@ -494,7 +488,7 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
 
     describe("revokeAllForUser", () => {
       it("revokes every session of the user and no one else's", async () => {
-        const userId = await ctx!.createUser();
+        const userId = await ctx().createUser();
         const sessions = [await newSession({ userId }), await newSession({ userId }), await newSession({ userId })];
         const stranger = await newSession();
         expect(await store().revokeAllForUser(userId)).toBe(3);
@@ -505,7 +499,7 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
       });
 
       it("keeps the excepted session", async () => {
-        const userId = await ctx!.createUser();
+        const userId = await ctx().createUser();
         const t0 = new Date();
         const keep = await newSession({ userId, now: t0 });
         const others = [await newSession({ userId, now: t0 }), await newSession({ userId, now: t0 })];

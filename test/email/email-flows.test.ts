@@ -1,37 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { describeEachBackend, flows, PASSWORD, uniqueEmail } from "../helpers/flows.js";
-import { createTestApp, inProcessClient, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
-import { startTestSmtpServer, type TestSmtpServer } from "../mail/smtp-test-server.js";
+import { useMailApp } from "../helpers/mail-app.js";
+import type { BackendName } from "../helpers/test-app.js";
 import { createCapturingLogger } from "../security/support.js";
-import { dumpDatabase, linkOf, mailbox, mailEnv } from "./support.js";
+import { dumpDatabase, linkOf, mailbox } from "./support.js";
 
 /**
  * The email flows end to end: a real SMTP server (smtp-server) receives every message, mailparser
  * parses it, and the test follows the link in the text part as a user would.
  */
 describeEachBackend("email flows", (backend: BackendName) => {
-  let smtp: TestSmtpServer;
-  let testApp: TestApp;
-  let client: TestClient;
-  let box: ReturnType<typeof mailbox>;
   const capture = createCapturingLogger("trace");
+  const mail = useMailApp({ backend, logger: capture.logger });
+  let box: ReturnType<typeof mailbox>;
   /** Every token a message carried, to look for in the logs and the database at the end. */
   const tokensSeen: string[] = [];
-  const { register, login, signedIn, me, refresh } = flows(() => client);
+  const { register, login, signedIn, me, refresh } = flows(() => mail.client);
 
-  beforeAll(async () => {
-    smtp = await startTestSmtpServer();
-    testApp = await createTestApp({ backend, env: mailEnv(smtp), logger: capture.logger });
-    client = inProcessClient(testApp.app);
-    box = mailbox(smtp);
-  });
-  afterAll(async () => {
-    await testApp?.cleanup();
-    await smtp?.stop();
+  beforeAll(() => {
+    box = mailbox(mail.smtp);
   });
 
-  const post = (path: string, json: unknown, token?: string) => client.request("POST", path, { json, ...(token && { token }) });
-  const idle = () => testApp.deps.mailQueue.drain().then(() => undefined);
+  const post = (path: string, json: unknown, token?: string) => mail.client.request("POST", path, { json, ...(token && { token }) });
+  const idle = () => mail.testApp.deps.mailQueue.drain().then(() => undefined);
 
   async function resetLink(email: string): Promise<string> {
     expect((await post("/password/forgot", { email })).status).toBe(202);
@@ -71,7 +62,7 @@ describeEachBackend("email flows", (backend: BackendName) => {
   it("lets a verification link expire after EMAIL_VERIFICATION_TOKEN_TTL (24 h)", async () => {
     const { email, tokens } = await signedIn("verify-expiry");
     const token = await verificationLink(email, tokens.access_token);
-    testApp.clock.advance(24 * 3600 + 1);
+    mail.testApp.clock.advance(24 * 3600 + 1);
     const late = await post("/email/verify", { token });
     expect(late.status).toBe(400);
     expect(late.body.code).toBe("INVALID_ONE_TIME_TOKEN");
@@ -114,14 +105,14 @@ describeEachBackend("email flows", (backend: BackendName) => {
 
     const notice = await box.next(email);
     expect(notice.subject).toMatch(/password was changed/i);
-    const events = (await client.request("GET", "/me/events", { token: fresh.access_token })).body.items.map((event: { type: string }) => event.type);
+    const events = (await mail.client.request("GET", "/me/events", { token: fresh.access_token })).body.items.map((event: { type: string }) => event.type);
     expect(events).toEqual(expect.arrayContaining(["password_reset_requested", "password_reset"]));
   });
 
   it("lets a reset link expire after PASSWORD_RESET_TOKEN_TTL (30 min)", async () => {
     const { email } = await signedIn("reset-expiry");
     const token = await resetLink(email);
-    testApp.clock.advance(30 * 60 + 1);
+    mail.testApp.clock.advance(30 * 60 + 1);
     expect((await post("/password/reset", { token, new_password: "a brand new passphrase" })).body.code).toBe("INVALID_ONE_TIME_TOKEN");
   });
 
@@ -152,7 +143,7 @@ describeEachBackend("email flows", (backend: BackendName) => {
     });
     expect(shape(answers[0]!)).toEqual(shape(answers[1]!));
     expect(answers[0]!.status).toBe(202);
-    await testApp.deps.background.whenIdle();
+    await mail.testApp.deps.background.whenIdle();
     tokensSeen.push(linkOf(await box.next(known), "/reset-password").token);
     await idle();
     expect(box.countTo(unknown)).toBe(0);
@@ -207,31 +198,31 @@ describeEachBackend("email flows", (backend: BackendName) => {
 
   it("delivers a message once the SMTP server is back, its link sealed in the outbox meanwhile", async () => {
     const email = (await register(uniqueEmail("outage"))).email;
-    await smtp.stop();
+    await mail.smtp.stop();
     let dumpWhileQueued: string;
     try {
       expect((await post("/password/forgot", { email })).status).toBe(202);
-      await testApp.deps.background.whenIdle();
+      await mail.testApp.deps.background.whenIdle();
       // The queue tries, fails and schedules a retry while the server is away.
-      await expect.poll(async () => (await client.request("GET", "/metrics")).text.match(/^auth_mail_retried_total (\d+)/m)?.[1], { timeout: 10_000 }).not.toBe("0");
-      dumpWhileQueued = await dumpDatabase(testApp.database.db);
+      await expect.poll(async () => (await mail.client.request("GET", "/metrics")).text.match(/^auth_mail_retried_total (\d+)/m)?.[1], { timeout: 10_000 }).not.toBe("0");
+      dumpWhileQueued = await dumpDatabase(mail.testApp.database.db);
       expect(dumpWhileQueued).toContain(`mail_outbox: `);
       expect(dumpWhileQueued).toContain(email);
     } finally {
-      await smtp.start();
+      await mail.smtp.start();
     }
     const { token } = linkOf(await box.next(email), "/reset-password");
     tokensSeen.push(token);
     // What a database reader saw while the message waited: no link that could be presented.
     expect(dumpWhileQueued).not.toContain(token);
-    expect((await client.request("GET", "/metrics")).text).toMatch(/^auth_mail_sent_total [1-9]/m);
+    expect((await mail.client.request("GET", "/metrics")).text).toMatch(/^auth_mail_sent_total [1-9]/m);
   });
 
   it("keeps every token out of the logs and out of the database", async () => {
     expect(tokensSeen.length).toBeGreaterThan(10);
     await idle();
     const logs = capture.output();
-    const dump = await dumpDatabase(testApp.database.db);
+    const dump = await dumpDatabase(mail.testApp.database.db);
     for (const token of tokensSeen) {
       expect(logs).not.toContain(token);
       expect(dump).not.toContain(token);

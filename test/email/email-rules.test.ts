@@ -2,77 +2,55 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { flows, PASSWORD, uniqueEmail } from "../helpers/flows.js";
-import { createTestApp, inProcessClient, type TestApp, type TestClient } from "../helpers/test-app.js";
-import { startTestSmtpServer, type TestSmtpServer } from "../mail/smtp-test-server.js";
+import { useMailApp } from "../helpers/mail-app.js";
+import { createTestApp, inProcessClient } from "../helpers/test-app.js";
 import { createCapturingLogger } from "../security/support.js";
-import { linkOf, mailbox, mailEnv } from "./support.js";
+import { linkOf, mailbox } from "./support.js";
 
 describe("REQUIRE_EMAIL_VERIFICATION=true", () => {
-  let smtp: TestSmtpServer;
-  let testApp: TestApp;
-  let client: TestClient;
-  const { register } = flows(() => client);
-  beforeAll(async () => {
-    smtp = await startTestSmtpServer();
-    testApp = await createTestApp({ env: mailEnv(smtp, { REQUIRE_EMAIL_VERIFICATION: "true" }) });
-    client = inProcessClient(testApp.app);
-  });
-  afterAll(async () => {
-    await testApp?.cleanup();
-    await smtp?.stop();
-  });
+  const mail = useMailApp({ env: { REQUIRE_EMAIL_VERIFICATION: "true" } });
+  const { register } = flows(() => mail.client);
 
   it("refuses an unverified account with 403 EMAIL_NOT_VERIFIED only when the password is right", async () => {
     const email = (await register(uniqueEmail("unverified"))).email;
-    const wrong = await client.request("POST", "/login", { json: { email, password: "not the password" } });
+    const wrong = await mail.client.request("POST", "/login", { json: { email, password: "not the password" } });
     expect(wrong.status).toBe(401);
     expect(wrong.body.code).toBe("INVALID_CREDENTIALS");
-    const right = await client.request("POST", "/login", { json: { email, password: PASSWORD } });
+    const right = await mail.client.request("POST", "/login", { json: { email, password: PASSWORD } });
     expect(right.status).toBe(403);
     expect(right.body.code).toBe("EMAIL_NOT_VERIFIED");
 
     // A reset link proves the address too; afterwards the login goes through.
-    expect((await client.request("POST", "/password/forgot", { json: { email } })).status).toBe(202);
-    const { token } = linkOf(await mailbox(smtp).next(email), "/reset-password");
-    expect((await client.request("POST", "/password/reset", { json: { token, new_password: "verified by the link" } })).status).toBe(204);
-    expect((await client.request("POST", "/login", { json: { email, password: "verified by the link" } })).status).toBe(200);
+    expect((await mail.client.request("POST", "/password/forgot", { json: { email } })).status).toBe(202);
+    const { token } = linkOf(await mailbox(mail.smtp).next(email), "/reset-password");
+    expect((await mail.client.request("POST", "/password/reset", { json: { token, new_password: "verified by the link" } })).status).toBe(204);
+    expect((await mail.client.request("POST", "/login", { json: { email, password: "verified by the link" } })).status).toBe(200);
   });
 });
 
 describe("mail limits", () => {
-  let smtp: TestSmtpServer;
-  let testApp: TestApp;
-  let client: TestClient;
-  const { register } = flows(() => client);
-  beforeAll(async () => {
-    smtp = await startTestSmtpServer();
-    testApp = await createTestApp({ env: mailEnv(smtp, { MAIL_LIMIT_PER_ADDRESS: "2/1h", RATE_LIMIT_MAIL: "6/1h" }) });
-    client = inProcessClient(testApp.app);
-  });
-  afterAll(async () => {
-    await testApp?.cleanup();
-    await smtp?.stop();
-  });
+  const mail = useMailApp({ env: { MAIL_LIMIT_PER_ADDRESS: "2/1h", RATE_LIMIT_MAIL: "6/1h" } });
+  const { register } = flows(() => mail.client);
 
   it("limits messages per address, the same for known and unknown ones, without starving another address", async () => {
     const known = (await register(uniqueEmail("limited"))).email;
     const unknown = uniqueEmail("limited-unknown");
     for (const email of [known, unknown]) {
-      for (let i = 0; i < 2; i++) expect((await client.request("POST", "/password/forgot", { json: { email } })).status).toBe(202);
-      const refused = await client.request("POST", "/password/forgot", { json: { email } });
+      for (let i = 0; i < 2; i++) expect((await mail.client.request("POST", "/password/forgot", { json: { email } })).status).toBe(202);
+      const refused = await mail.client.request("POST", "/password/forgot", { json: { email } });
       expect(refused.status).toBe(429);
       expect(refused.body.code).toBe("RATE_LIMITED");
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
       expect(refused.headers.get("ratelimit-policy")).toContain('"mail-address";q=2;w=3600');
     }
-    await testApp.deps.background.whenIdle();
-    await smtp.waitForMessages(2);
-    await testApp.deps.mailQueue.drain();
-    expect(mailbox(smtp).countTo(known)).toBe(2);
+    await mail.testApp.deps.background.whenIdle();
+    await mail.smtp.waitForMessages(2);
+    await mail.testApp.deps.mailQueue.drain();
+    expect(mailbox(mail.smtp).countTo(known)).toBe(2);
     // The per-IP limit (6 per hour on this route) is now spent: 6 requests counted, whatever the address.
-    const perIp = await client.request("POST", "/password/forgot", { json: { email: uniqueEmail("fresh") } });
+    const perIp = await mail.client.request("POST", "/password/forgot", { json: { email: uniqueEmail("fresh") } });
     expect(perIp.status).toBe(429);
     expect(perIp.headers.get("ratelimit-policy")).toContain('"mail";q=6;w=3600');
   });

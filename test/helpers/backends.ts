@@ -91,3 +91,12 @@ export function createUserMaker(db: Database): () => Promise<string> {
     return user.id;
   };
 }
+
+/**
+ * A contract suite's context for a SQL store whose rows reference users (sessions, one-time
+ * tokens): the store on the backend's database, real users to attach to, the backend's cleanup.
+ */
+export function sqlStoreContext<S>(backend: TestBackend<DatabaseHandle>, createStore: (options: { db: Database }) => S) {
+  const { db } = backend.value;
+  return { store: createStore({ db }), createUser: createUserMaker(db), cleanup: backend.cleanup };
+}

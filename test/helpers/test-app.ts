@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server } from "node:net";
 import type { Context } from "hono";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -15,11 +15,12 @@ import type { TracingDeps } from "../../src/observability/tracing.js";
 import type { SessionStore } from "../../src/sessions/store.js";
 import { generateMfaEncryptionKey } from "../../src/mfa/secret-box.js";
 import { createTestPglite, createTestPostgres, createTestRedis } from "./backends.js";
+import { FAST_ARGON2_PARAMS } from "./hashers.js";
 
 export type BackendName = "pglite" | "postgres" | "postgres+redis";
 
-/** Argon2id at toy cost: for tests about everything but hashing (which has its own tests). */
-export const FAST_ARGON2_PARAMS = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
+/** Argon2id at toy cost (its home is hashers.ts; exported here too for the app tests that inject a hasher). */
+export { FAST_ARGON2_PARAMS } from "./hashers.js";
 
 import { createTestClock, type TestClock } from "./test-clock.js";
 
@@ -197,13 +198,21 @@ export async function listen(fetch: (request: Request) => Response | Promise<Res
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
   });
+  return listenerOf(server);
+}
+
+/**
+ * The Listener of a node:http (or http2) server already listening on 127.0.0.1, whatever framework
+ * serves it; `close` also ends its keep-alive connections, so it does not wait for them to idle out.
+ */
+export function listenerOf(server: Server & { closeAllConnections?(): void }): Listener {
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        if ("closeAllConnections" in server) server.closeAllConnections();
+        server.closeAllConnections?.();
       }),
   };
 }

@@ -5,7 +5,7 @@ import { createArgon2idHasher, type PasswordHasher } from "../../src/password/ha
 import { createMetricsApp } from "../../src/observability/metrics.js";
 import { flows, PASSWORD, uniqueEmail } from "../helpers/flows.js";
 import { createTestApp, FAST_ARGON2_PARAMS, inProcessClient, type TestApp, type TestClient } from "../helpers/test-app.js";
-import { sample } from "./support.js";
+import { expectSamples, sample } from "./support.js";
 
 async function scrape(client: TestClient, token?: string): Promise<string> {
   const response = await client.request("GET", "/metrics", token ? { token } : {});
@@ -55,13 +55,15 @@ describe("GET /metrics after a few requests", () => {
   });
 
   it("counts requests by method, route pattern and status, and times them", () => {
-    expect(sample(text, 'http_requests_total{method="POST",route="/login",status="200"}')).toBe(2);
-    expect(sample(text, 'http_requests_total{method="POST",route="/login",status="401"}')).toBe(2);
-    expect(sample(text, 'http_requests_total{method="POST",route="/register",status="201"}')).toBe(1);
-    expect(sample(text, 'http_requests_total{method="POST",route="/refresh",status="200"}')).toBe(2);
-    expect(sample(text, 'http_requests_total{method="POST",route="/refresh",status="401"}')).toBe(2);
-    expect(sample(text, 'http_request_duration_seconds_count{method="POST",route="/login",status="200"}')).toBe(2);
-    expect(sample(text, 'http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/login",status="401"}')).toBe(2);
+    expectSamples(text, {
+      'http_requests_total{method="POST",route="/login",status="200"}': 2,
+      'http_requests_total{method="POST",route="/login",status="401"}': 2,
+      'http_requests_total{method="POST",route="/register",status="201"}': 1,
+      'http_requests_total{method="POST",route="/refresh",status="200"}': 2,
+      'http_requests_total{method="POST",route="/refresh",status="401"}': 2,
+      'http_request_duration_seconds_count{method="POST",route="/login",status="200"}': 2,
+      'http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/login",status="401"}': 2,
+    });
   });
 
   it("labels a parameterised route by its pattern, never by the raw path", () => {
@@ -78,18 +80,22 @@ describe("GET /metrics after a few requests", () => {
   });
 
   it("counts refreshes by outcome and reuse detections", () => {
-    expect(sample(text, 'auth_refreshes_total{outcome="rotated"}')).toBe(1);
-    expect(sample(text, 'auth_refreshes_total{outcome="replayed"}')).toBe(1);
-    expect(sample(text, 'auth_refreshes_total{outcome="reused"}')).toBe(1);
-    expect(sample(text, 'auth_refreshes_total{outcome="invalid"}')).toBe(1);
-    expect(sample(text, "auth_refresh_token_reuse_detected_total")).toBe(1);
+    expectSamples(text, {
+      'auth_refreshes_total{outcome="rotated"}': 1,
+      'auth_refreshes_total{outcome="replayed"}': 1,
+      'auth_refreshes_total{outcome="reused"}': 1,
+      'auth_refreshes_total{outcome="invalid"}': 1,
+      "auth_refresh_token_reuse_detected_total": 1,
+    });
   });
 
   it("times Argon2 by operation", () => {
     // register: 1 hash; logins: 3 verifications against stored hashes, and the unknown email's
     // dummy hash (1 hash) and its verification.
-    expect(sample(text, 'auth_password_hash_duration_seconds_count{operation="hash",outcome="ok"}')).toBe(2);
-    expect(sample(text, 'auth_password_hash_duration_seconds_count{operation="verify",outcome="ok"}')).toBe(4);
+    expectSamples(text, {
+      'auth_password_hash_duration_seconds_count{operation="hash",outcome="ok"}': 2,
+      'auth_password_hash_duration_seconds_count{operation="verify",outcome="ok"}': 4,
+    });
   });
 
   it("reports dependency health and the hasher's queue at scrape time", () => {
@@ -186,10 +192,12 @@ describe("an app with METRICS_TOKEN and tight rate limits", () => {
     expect((await wrong()).status).toBe(429); // this address is over its 3 per minute
 
     const text = await scrape(client, TOKEN);
-    expect(sample(text, 'auth_rate_limit_rejections_total{route="/register",limiter="register"}')).toBe(1);
-    expect(sample(text, 'auth_rate_limit_rejections_total{route="/login",limiter="login-account"}')).toBe(2);
-    expect(sample(text, 'auth_rate_limit_rejections_total{route="/login",limiter="login"}')).toBe(1);
-    expect(sample(text, 'http_requests_total{method="POST",route="/login",status="429"}')).toBe(3);
+    expectSamples(text, {
+      'auth_rate_limit_rejections_total{route="/register",limiter="register"}': 1,
+      'auth_rate_limit_rejections_total{route="/login",limiter="login-account"}': 2,
+      'auth_rate_limit_rejections_total{route="/login",limiter="login"}': 1,
+      'http_requests_total{method="POST",route="/login",status="429"}': 3,
+    });
   });
 });
 

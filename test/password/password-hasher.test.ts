@@ -1,28 +1,20 @@
 import { hash as nodeRsHash, verify as nodeRsVerify } from "@node-rs/argon2";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import {
   createArgon2idHasher,
   OWASP_ARGON2ID_PARAMS,
   PasswordHasherBusyError,
   type Argon2Params,
-  type PasswordHasher,
 } from "../../src/password/hasher.js";
 import { loadNativeArgon2id } from "../../src/password/native.js";
 import { availableCores, createPasswordHasher } from "../../src/password/index.js";
+import { FAST_ARGON2_PARAMS, trackHashers } from "../helpers/hashers.js";
 import { expectBurstRefusedAtOnce, expectHashesOffTheEventLoop, expectRunsAtOnce } from "./scheduling-checks.js";
 
-const FAST_PARAMS: Argon2Params = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
 const WEAK_PARAMS: Argon2Params = { ...OWASP_ARGON2ID_PARAMS, memorySize: 4096, iterations: 1 };
 
-const opened: PasswordHasher[] = [];
-function track<T extends PasswordHasher>(hasher: T): T {
-  opened.push(hasher);
-  return hasher;
-}
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((hasher) => hasher.close()));
-});
+const track = trackHashers();
 
 const missingNative = async () => {
   throw new Error("Cannot find module '@node-rs/argon2-linux-x64-gnu'");
@@ -73,7 +65,7 @@ describe("createPasswordHasher (PASSWORD_HASHER)", () => {
   });
 
   it("auto falls back to the hash-wasm worker pool, and says why, when the native one does not load", async () => {
-    const created = await createPasswordHasher({ implementation: "auto", concurrency: 1, maxQueue: 8, params: FAST_PARAMS, loadNative: missingNative });
+    const created = await createPasswordHasher({ implementation: "auto", concurrency: 1, maxQueue: 8, params: FAST_ARGON2_PARAMS, loadNative: missingNative });
     track(created.hasher);
     expect(created).toMatchObject({ implementation: "wasm", concurrency: 1, nativeUnavailable: expect.stringContaining("Cannot find module") });
     expect((await created.hasher.verify(await created.hasher.hash("pw-2"), "pw-2")).valid).toBe(true);
@@ -88,7 +80,7 @@ describe("createPasswordHasher (PASSWORD_HASHER)", () => {
       implementation: "wasm",
       concurrency: 1,
       maxQueue: 8,
-      params: FAST_PARAMS,
+      params: FAST_ARGON2_PARAMS,
       loadNative: async () => {
         tried = true;
         return loadNativeArgon2id();

@@ -50,6 +50,11 @@ function refusedBy(result: PasswordPolicyResult): PasswordRule | "ok" {
   return result.ok ? "ok" : result.rule;
 }
 
+/** The whole answer of a refusal: the rule and the detail a client shows. */
+function expectRefusal(password: string, rule: PasswordRule, detail: string): void {
+  expect(policy.check(password)).toEqual({ ok: false, rule, detail });
+}
+
 describe("createPasswordPolicy", () => {
   it("defaults to the current contract: 8 to 256 code points", () => {
     expect(DEFAULT_PASSWORD_MIN_LENGTH).toBe(8);
@@ -132,11 +137,7 @@ describe("blocklist of common and breached passwords", () => {
   it.each(["password", "12345678", "qwertyuiop", "iloveyou123", "password1", "letmein123", "1qaz2wsx", "trustno1"])(
     "refuses %s",
     (password) => {
-      expect(policy.check(password)).toEqual({
-        ok: false,
-        rule: "PASSWORD_TOO_COMMON",
-        detail: "is too common: it appears in lists of common and breached passwords",
-      });
+      expectRefusal(password, "PASSWORD_TOO_COMMON", "is too common: it appears in lists of common and breached passwords");
     },
   );
 
@@ -194,11 +195,7 @@ describe("mostly invisible", () => {
     ["8 letters and 20 zero-width joiners", `${varied(8)}${"\u200D".repeat(20)}`],
     ["an emoji followed by joiners that glue nothing", `😀${"\u200D".repeat(20)}`],
   ])("refuses %s", (_label, password) => {
-    expect(policy.check(password)).toEqual({
-      ok: false,
-      rule: "PASSWORD_MOSTLY_INVISIBLE",
-      detail: "must not be mostly spaces, invisible or control characters",
-    });
+    expectRefusal(password, "PASSWORD_MOSTLY_INVISIBLE", "must not be mostly spaces, invisible or control characters");
   });
 });
 
@@ -214,11 +211,7 @@ describe("a few characters repeated", () => {
     ["half one letter", "zzzzK9x2"],
     ["mostly one letter", `${"z".repeat(20)}K9x2Qm`],
   ])("refuses %s", (_label, password) => {
-    expect(policy.check(password)).toEqual({
-      ok: false,
-      rule: "PASSWORD_TOO_REPETITIVE",
-      detail: "must not be made of a few characters repeated",
-    });
+    expectRefusal(password, "PASSWORD_TOO_REPETITIVE", "must not be made of a few characters repeated");
   });
 });
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createWorkerPoolHasher,
   PasswordHasherClosedError,
@@ -12,22 +12,12 @@ import {
   OWASP_ARGON2ID_PARAMS,
   PasswordHasherBusyError,
   type Argon2Params,
-  type PasswordHasher,
 } from "../../src/password/hasher.js";
 import { createPasswordHasherPool, spawnPasswordWorker } from "../../src/password/worker-threads.js";
+import { FAST_ARGON2_PARAMS, trackHashers } from "../helpers/hashers.js";
 import { expectBurstRefusedAtOnce, expectHashesOffTheEventLoop, expectRunsAtOnce } from "./scheduling-checks.js";
 
-// Cheap parameters where the cost does not matter, so the scheduling is what is tested.
-const FAST_PARAMS: Argon2Params = { memorySize: 1024, iterations: 1, parallelism: 1, hashLength: 32 };
-
-const opened: PasswordHasher[] = [];
-function track<T extends PasswordHasher>(hasher: T): T {
-  opened.push(hasher);
-  return hasher;
-}
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((hasher) => hasher.close()));
-});
+const track = trackHashers();
 
 describe("createPasswordHasherPool (real worker threads)", () => {
   it("makes OWASP-cost hashes that the in-thread hasher verifies, and verifies the in-thread ones", async () => {
@@ -52,7 +42,7 @@ describe("createPasswordHasherPool (real worker threads)", () => {
   });
 
   it("answers many concurrent jobs, each with its own result", async () => {
-    const pool = track(createPasswordHasherPool({ workers: 2, maxQueue: 64, params: FAST_PARAMS }));
+    const pool = track(createPasswordHasherPool({ workers: 2, maxQueue: 64, params: FAST_ARGON2_PARAMS }));
     const passwords = Array.from({ length: 40 }, (_, i) => `password-${i}`);
 
     const hashes = await Promise.all(passwords.map((password) => pool.hash(password)));
@@ -66,7 +56,7 @@ describe("createPasswordHasherPool (real worker threads)", () => {
   });
 
   it("refuses at once, with PasswordHasherBusyError, what does not fit in the workers and the queue", async () => {
-    const pool = track(createPasswordHasherPool({ workers: 1, maxQueue: 2, params: FAST_PARAMS }));
+    const pool = track(createPasswordHasherPool({ workers: 1, maxQueue: 2, params: FAST_ARGON2_PARAMS }));
     await expectBurstRefusedAtOnce(pool);
 
     // The burst leaves nothing stuck: the pool takes work again.
@@ -90,10 +80,10 @@ describe("createPasswordHasherPool (real worker threads)", () => {
     const pool = createWorkerPoolHasher({
       size: 2,
       maxQueue: 8,
-      params: FAST_PARAMS,
+      params: FAST_ARGON2_PARAMS,
       spawnWorker: () => {
         spawned++;
-        const worker = spawnPasswordWorker(FAST_PARAMS);
+        const worker = spawnPasswordWorker(FAST_ARGON2_PARAMS);
         return {
           ...worker,
           async terminate() {
@@ -122,9 +112,9 @@ describe("createPasswordHasherPool (real worker threads)", () => {
 
   it("rejects the job of a worker that dies, instead of leaving it waiting", async () => {
     // Parameters the worker's createArgon2idHasher refuses: it throws at start-up, a real crash.
-    const broken: Argon2Params = { ...FAST_PARAMS, memorySize: 1 };
+    const broken: Argon2Params = { ...FAST_ARGON2_PARAMS, memorySize: 1 };
     const pool = track(
-      createWorkerPoolHasher({ size: 1, maxQueue: 2, params: FAST_PARAMS, spawnWorker: () => spawnPasswordWorker(broken) }),
+      createWorkerPoolHasher({ size: 1, maxQueue: 2, params: FAST_ARGON2_PARAMS, spawnWorker: () => spawnPasswordWorker(broken) }),
     );
 
     await expect(pool.hash("doomed")).rejects.toBeInstanceOf(PasswordWorkerCrashedError);

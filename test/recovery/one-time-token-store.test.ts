@@ -1,19 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/database.js";
 import { createOneTimeToken, hashOneTimeToken, isOneTimeTokenShape } from "../../src/recovery/one-time-token.js";
 import { createSqlOneTimeTokenStore } from "../../src/recovery/sql-token-store.js";
 import { describeOneTimeTokenStoreContract } from "../contracts/one-time-token-store.contract.js";
-import { createUserMaker, createTestPglite, createTestPostgres, testDatabaseUrl, type TestBackend } from "../helpers/backends.js";
+import { createTestPglite, createTestPostgres, sqlStoreContext, testDatabaseUrl } from "../helpers/backends.js";
 
-function sqlContext(backend: TestBackend<DatabaseHandle>) {
-  const { db } = backend.value;
-  return { store: createSqlOneTimeTokenStore({ db }), createUser: createUserMaker(db), cleanup: backend.cleanup };
-}
-
-describeOneTimeTokenStoreContract("SQL on PGlite", async () => sqlContext(await createTestPglite()));
+describeOneTimeTokenStoreContract("SQL on PGlite", async () => sqlStoreContext(await createTestPglite(), createSqlOneTimeTokenStore));
 
 describe.runIf(Boolean(testDatabaseUrl))("with TEST_DATABASE_URL", () => {
-  describeOneTimeTokenStoreContract("SQL on PostgreSQL", async () => sqlContext(await createTestPostgres()));
+  describeOneTimeTokenStoreContract("SQL on PostgreSQL", async () => sqlStoreContext(await createTestPostgres(), createSqlOneTimeTokenStore));
 });
 
 describe("one-time tokens", () => {

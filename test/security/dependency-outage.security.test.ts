@@ -1,14 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { createRuntime, type Runtime } from "../../src/bootstrap.js";
-import { loadConfig } from "../../src/config.js";
+import { eventually } from "../helpers/eventually.js";
 import { canRunPrivatePostgres, createPrivatePostgres, type PrivatePostgres } from "../helpers/postgres-server.js";
 import { createPrivateRedis, type PrivateRedis } from "../helpers/redis-server.js";
+import { jsonCalls, startRuntimeApp, type RuntimeApp } from "../helpers/runtime-app.js";
+import type { TestResponse } from "../helpers/test-app.js";
 import { PASSWORD, scanAll, uniqueEmail } from "./support.js";
 
 /**
@@ -19,34 +16,8 @@ import { PASSWORD, scanAll, uniqueEmail } from "./support.js";
  * client settings.
  */
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-function clientOf(app: () => App) {
-  const call = async (path: string, init: RequestInit): Promise<Answer> => {
-    const response = await app().request(path, init);
-    return { status: response.status, headers: response.headers, body: await response.json().catch(() => null) };
-  };
-  return {
-    post: (path: string, body: unknown) => call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-    get: (path: string, token?: string) => call(path, token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-  };
-}
-
-async function eventually<T>(attempt: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** A route that waited on the dead dependency instead would hang until the test's timeout. */
-function expectUnavailable(answer: Answer): void {
+function expectUnavailable(answer: TestResponse): void {
   expect(answer.status).toBe(503);
   expect(answer.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   expect(answer.body.code).toBe("SERVICE_UNAVAILABLE");
@@ -63,22 +34,16 @@ afterAll(async () => {
 
 describe.runIf(canRunPrivatePostgres())("PostgreSQL really stopped and started (a private server)", () => {
   let postgres: PrivatePostgres;
-  let runtime: Runtime;
-  let app: App;
-  let dataDir: string;
-  const { post, get } = clientOf(() => app);
+  let server: RuntimeApp;
+  const { post, get } = jsonCalls(() => server.app);
 
   beforeAll(async () => {
     postgres = await privatePostgres();
-    dataDir = await mkdtemp(join(tmpdir(), "auth-outage-"));
     // Sessions in SQL (no Redis): everything this test does needs the database.
-    const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: postgres.url, DATA_DIR: dataDir, RATE_LIMIT_LOGIN: "1000/1m" });
-    runtime = await createRuntime(config);
-    app = createApp(runtime.deps);
+    server = await startRuntimeApp({ DATABASE_URL: postgres.url, RATE_LIMIT_LOGIN: "1000/1m" });
   });
   afterAll(async () => {
-    await runtime?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await server?.close();
   });
 
   it("answers 503 within seconds while it is down, names it in /readyz, and recovers without a restart", async () => {
@@ -126,33 +91,18 @@ const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
 
 describe.runIf(hasRedisServer)("Redis down under the rate limiter and the login throttle (a private Redis)", () => {
   let redis: PrivateRedis;
-  let runtime: Runtime;
-  let app: App;
-  let dataDir: string;
-  const { post, get } = clientOf(() => app);
+  let server: RuntimeApp;
+  const { post, get } = jsonCalls(() => server.app);
 
   beforeAll(async () => {
     redis = await createPrivateRedis();
-    dataDir = await mkdtemp(join(tmpdir(), "auth-outage-"));
     // A database that stays up (the private PostgreSQL, else the embedded one), so only Redis goes away.
-    const database = canRunPrivatePostgres() ? { DATABASE_URL: (await privatePostgres()).url } : {};
-    const config = loadConfig({
-      NODE_ENV: "test",
-      LOG_LEVEL: "silent",
-      DATA_DIR: dataDir,
-      ...database,
-      REDIS_URL: redis.url,
-      RATE_LIMIT_REGISTER: "3/1m",
-      RATE_LIMIT_LOGIN: "3/1m",
-      RATE_LIMIT_REFRESH: "3/1m",
-    });
-    runtime = await createRuntime(config);
-    app = createApp(runtime.deps);
+    const database: Record<string, string> = canRunPrivatePostgres() ? { DATABASE_URL: (await privatePostgres()).url } : {};
+    server = await startRuntimeApp({ ...database, REDIS_URL: redis.url, RATE_LIMIT_REGISTER: "3/1m", RATE_LIMIT_LOGIN: "3/1m", RATE_LIMIT_REFRESH: "3/1m" });
   });
   afterAll(async () => {
-    await runtime?.close();
+    await server?.close();
     await redis?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("counts in Redis while it is up: the counters are keys under REDIS_KEY_PREFIX", async () => {

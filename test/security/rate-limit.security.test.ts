@@ -2,8 +2,8 @@ import { MemoryStore, type Store } from "hono-rate-limiter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { rateLimitKeyOfIp } from "../../src/lib/ip-address.js";
 import { createRedisRateLimitStore } from "../../src/rate-limit/redis-store.js";
+import { describeRateLimitStoreContract } from "../contracts/rate-limit-store.contract.js";
 import { createTestRedis, testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
 import { createTestApp, inProcessClient, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
 import { expectProblem, PASSWORD, scanAll, uniqueEmail } from "./support.js";
@@ -204,30 +204,8 @@ describe("client address behind trusted proxies (TRUST_PROXY=1)", () => {
   });
 });
 
-describe("rate-limit buckets of addresses", () => {
-  it.each([
-    ["192.0.2.1", "192.0.2.1"],
-    ["::ffff:192.0.2.1", "192.0.2.1"],
-    ["::FFFF:c000:0201", "192.0.2.1"],
-    ["2001:db8:1:2::1", "2001:db8:1:2::/64"],
-    ["2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"],
-    ["2001:0db8:0001:0002:0000:0000:0000:0001", "2001:db8:1:2::/64"],
-    ["fe80::1%eth0", "fe80:0:0:0::/64"],
-    ["::1", "0:0:0:0::/64"],
-    ["64:ff9b::192.0.2.1", "64:ff9b:0:0::/64"],
-    [undefined, "unknown"],
-    ["", "unknown"],
-    ["not an address", "invalid"],
-    ["1:2:3:4:5:6:7:8:9", "invalid"],
-  ])("%s → %s", (address, bucket) => {
-    expect(rateLimitKeyOfIp(address)).toBe(bucket);
-  });
-
-  it("gives one IPv6 /64 one bucket, and the next /64 another", () => {
-    expect(rateLimitKeyOfIp("2001:db8:0:1::1")).toBe(rateLimitKeyOfIp("2001:db8:0:1:ffff:ffff:ffff:ffff"));
-    expect(rateLimitKeyOfIp("2001:db8:0:1::1")).not.toBe(rateLimitKeyOfIp("2001:db8:0:2::1"));
-  });
-});
+// Which bucket each spelling of an address lands in (rateLimitKeyOfIp, IPv6 by /64) is tested, case by
+// case, in test/lib/ip-address.test.ts.
 
 describe("limits set to off", () => {
   it("RATE_LIMIT_LOGIN=off and LOGIN_THROTTLE=off: no headers and no 429, however many failures", async () => {
@@ -251,57 +229,10 @@ describe("limits set to off", () => {
   });
 });
 
-/** The hono-rate-limiter Store semantics the middleware relies on, for both stores it uses. */
-function describeRateLimitStore(name: string, make: () => Promise<{ store: Store; cleanup(): Promise<void> }>) {
-  describe(`rate-limit store: ${name}`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
-    beforeAll(async () => {
-      ({ store, cleanup } = await make());
-      store.init?.({ windowMs: 60_000 } as Parameters<NonNullable<Store["init"]>>[0]);
-    });
-    afterAll(async () => {
-      await cleanup?.();
-    });
-
-    it("counts hits per key with the window's reset time", async () => {
-      const key = crypto.randomUUID();
-      const started = Date.now();
-      const first = await store.increment(key);
-      expect(first.totalHits).toBe(1);
-      expect(first.resetTime!.getTime()).toBeGreaterThan(started + 55_000);
-      expect(first.resetTime!.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
-      expect((await store.increment(key)).totalHits).toBe(2);
-      expect((await store.increment(crypto.randomUUID())).totalHits).toBe(1);
-    });
-
-    it("counts concurrent hits atomically", async () => {
-      const key = crypto.randomUUID();
-      // Read each count as the call returns it: MemoryStore hands back its live counter object.
-      const hits = async () => {
-        const counted = store.increment(key);
-        return counted instanceof Promise ? (await counted).totalHits : counted.totalHits;
-      };
-      const results = await Promise.all(Array.from({ length: 50 }, hits));
-      expect(results.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    });
-
-    it("decrements never below zero, and resetKey starts the count again", async () => {
-      const key = crypto.randomUUID();
-      await store.increment(key);
-      await store.decrement(key);
-      await store.decrement(key);
-      expect((await store.increment(key)).totalHits).toBe(1);
-      await store.resetKey(key);
-      expect((await store.increment(key)).totalHits).toBe(1);
-    });
-  });
-}
-
-describeRateLimitStore("hono-rate-limiter MemoryStore", async () => ({ store: new MemoryStore(), cleanup: async () => {} }));
+describeRateLimitStoreContract("hono-rate-limiter MemoryStore", async () => ({ store: new MemoryStore(), cleanup: async () => {} }));
 
 describe.runIf(Boolean(testRedisUrl))("with TEST_REDIS_URL", () => {
-  describeRateLimitStore("Redis", async () => {
+  describeRateLimitStoreContract("Redis", async () => {
     const redis = await createTestRedis();
     return { store: createRedisRateLimitStore({ client: redis.value, keyPrefix: `${redis.keyPrefix}rate-limit:test:` }), cleanup: redis.cleanup };
   });

@@ -1,5 +1,4 @@
 import type { Cluster } from "ioredis";
-import type { Store } from "hono-rate-limiter";
 import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisClusterClient } from "../../src/bootstrap.js";
@@ -16,6 +15,7 @@ import { freePort } from "../helpers/redis-server.js";
 import { startServer, type Runtime, type ServerProcess } from "../helpers/server-process.js";
 import { scanAll } from "../security/support.js";
 import { describeLoginThrottleStoreContract } from "../contracts/login-throttle-store.contract.js";
+import { describeRateLimitStoreContract } from "../contracts/rate-limit-store.contract.js";
 import { PASSWORD } from "../helpers/flows.js";
 
 /**
@@ -161,32 +161,9 @@ describe.runIf(Boolean(testRedisUrl))("on a local 3-master Redis Cluster", () =>
     };
   });
 
-  describe("rate-limit store on the cluster", () => {
-    let store: Store;
-    beforeAll(async () => {
-      store = createRedisRateLimitStore({ client: await connect(), keyPrefix: `${uniquePrefix()}rate-limit:login:` });
-      store.init?.({ windowMs: 60_000 } as Parameters<NonNullable<Store["init"]>>[0]);
-    });
-
-    it("counts hits per bucket, atomically under concurrency, with the window's reset time", async () => {
-      const bucket = `198.51.100.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID()}`;
-      const results = await Promise.all(Array.from({ length: 30 }, async () => (await store.increment(bucket)).totalHits));
-      expect(results.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-      const info = await store.get!(bucket);
-      expect(info?.totalHits).toBe(30);
-      expect(info!.resetTime!.getTime()).toBeGreaterThan(Date.now() + 50_000);
-      expect((await store.increment(crypto.randomUUID())).totalHits).toBe(1);
-    });
-
-    it("decrements never below zero, and resetKey starts the count again", async () => {
-      const bucket = crypto.randomUUID();
-      await store.increment(bucket);
-      await store.decrement(bucket);
-      await store.decrement(bucket);
-      expect((await store.increment(bucket)).totalHits).toBe(1);
-      await store.resetKey(bucket);
-      expect((await store.increment(bucket)).totalHits).toBe(1);
-    });
+  describeRateLimitStoreContract("Redis Cluster (3 masters)", async () => {
+    const client = await connect();
+    return { store: createRedisRateLimitStore({ client, keyPrefix: `${uniquePrefix()}rate-limit:login:` }), cleanup: async () => client.disconnect() };
   });
 
   it("keeps each session's keys in one slot and spreads sessions over every master", async () => {

@@ -12,20 +12,16 @@ import {
   createTestPglite,
   createTestPostgres,
   createTestRedis,
+  sqlStoreContext,
   type TestBackend,
   testDatabaseUrl,
   testRedisUrl,
 } from "../helpers/backends.js";
 
-function sqlContext(backend: TestBackend<DatabaseHandle>) {
-  const { db } = backend.value;
-  return { store: createSqlSessionStore({ db }), createUser: createUserMaker(db), cleanup: backend.cleanup };
-}
-
-describeSessionStoreContract("SQL on PGlite", async () => sqlContext(await createTestPglite()));
+describeSessionStoreContract("SQL on PGlite", async () => sqlStoreContext(await createTestPglite(), createSqlSessionStore));
 
 describe.runIf(Boolean(testDatabaseUrl))("with TEST_DATABASE_URL", () => {
-  describeSessionStoreContract("SQL on PostgreSQL", async () => sqlContext(await createTestPostgres()));
+  describeSessionStoreContract("SQL on PostgreSQL", async () => sqlStoreContext(await createTestPostgres(), createSqlSessionStore));
 });
 
 describe.runIf(Boolean(testRedisUrl))("with TEST_REDIS_URL", () => {

@@ -1,5 +1,4 @@
 import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { decodeJwt, errors as joseErrors, exportJWK, generateKeyPair, SignJWT } from "jose";
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +8,7 @@ import { createAccessTokenVerifier as createJoseVerifier } from "../../docs/exam
 import { createAccessTokenVerifier as createJsonwebtokenVerifier } from "../../docs/examples/verify-with-jsonwebtoken.js";
 import type { App } from "../../src/app.js";
 import { PASSWORD, uniqueEmail } from "../helpers/flows.js";
-import { createTestApp, listen, type Listener, type TestApp } from "../helpers/test-app.js";
+import { createTestApp, listen, listenerOf, type Listener, type TestApp } from "../helpers/test-app.js";
 
 /**
  * The snippets of docs/VERIFYING-TOKENS.md (docs/examples/), each run as a downstream service would
@@ -120,15 +119,7 @@ const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}`
 async function listenExpress(app: ReturnType<typeof createExpressApi>): Promise<Listener> {
   const server = app.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenerOf(server);
 }
 
 /** The four expectations of the guide, for one verifier. */
