@@ -127,7 +127,7 @@ export function describeSessionStoreContract(name: string, makeStore: () => Prom
       });
 
       it("keeps the login's amr and auth_time, also through a rotation", async () => {
-        const userId = await ctx!.createUser();
+        const userId = await ctx().createUser();
         const id = uuidv7();
         const token = createRefreshToken(id);
         const now = new Date();
