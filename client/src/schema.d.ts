@@ -5,26 +5,6 @@
  */
 
 export interface paths {
-    "/register": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Create an account
-         * @description Creates the account with the role `user`; it logs nobody in (POST /login does). The new password must pass the password policy, each refusal a 400 naming its rule. Rate limited per client address.
-         */
-        post: operations["register"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/login": {
         parameters: {
             query?: never;
@@ -59,6 +39,26 @@ export interface paths {
          * @description The mfa_token of POST /login with a current TOTP code or an unused recovery code. Wrong codes count toward the account's failed-login budget (then 429); the fifth wrong code ends the mfa_token (401 INVALID_MFA_TOKEN: log in again).
          */
         post: operations["loginMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke the session of a refresh token (or the user's other sessions, or all of them)
+         * @description Answers 204 also for an unknown or already revoked token, so it reveals nothing. Revoked sessions' access tokens stop working at this service at once.
+         */
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -113,7 +113,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/logout": {
+    "/register": {
         parameters: {
             query?: never;
             header?: never;
@@ -123,10 +123,50 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Revoke the session of a refresh token (or the user's other sessions, or all of them)
-         * @description Answers 204 also for an unknown or already revoked token, so it reveals nothing. Revoked sessions' access tokens stop working at this service at once.
+         * Create an account
+         * @description Creates the account with the role `user`; it logs nobody in (POST /login does). The new password must pass the password policy, each refusal a 400 naming its rule. Rate limited per client address.
          */
-        post: operations["logout"];
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password
+         * @description Needs the current password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). Every other session of the user ends; the current one is kept. Wrong passwords and codes count toward the account's failed-login budget; the session that spends it is revoked.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's recent security events, newest first
+         * @description Logins, failed logins, refreshes, revocations, password and role changes of the caller's account, kept for SECURITY_EVENT_RETENTION.
+         */
+        get: operations["listMyEvents"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -173,66 +213,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/me/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Change the caller's password
-         * @description Needs the current password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). Every other session of the user ends; the current one is kept. Wrong passwords and codes count toward the account's failed-login budget; the session that spends it is revoked.
-         */
-        post: operations["changePassword"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The caller's recent security events, newest first
-         * @description Logins, failed logins, refreshes, revocations, password and role changes of the caller's account, kept for SECURITY_EVENT_RETENTION.
-         */
-        get: operations["listMyEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List users in creation order, optionally by part of the email
-         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says). Pages never skip or repeat a user, also while users are being added.
-         */
-        get: operations["adminListUsers"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/admin/users/{id}": {
         parameters: {
             query?: never;
@@ -257,21 +237,21 @@ export interface paths {
         patch: operations["adminUpdateUser"];
         trace?: never;
     };
-    "/admin/users/{id}/sessions": {
+    "/admin/users": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List users in creation order, optionally by part of the email
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says). Pages never skip or repeat a user, also while users are being added.
+         */
+        get: operations["adminListUsers"];
         put?: never;
         post?: never;
-        /**
-         * End every session of a user
-         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says).
-         */
-        delete: operations["adminRevokeUserSessions"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -297,7 +277,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/email/verification": {
+    "/admin/users/{id}/sessions": {
         parameters: {
             query?: never;
             header?: never;
@@ -306,18 +286,18 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        post?: never;
         /**
-         * Send a verification link to the caller's address
-         * @description 202 also when the address is verified already (then nothing is sent). The link's token is spent only by POST /email/verify.
+         * End every session of a user
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says).
          */
-        post: operations["requestEmailVerification"];
-        delete?: never;
+        delete: operations["adminRevokeUserSessions"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/email/verify": {
+    "/me/email": {
         parameters: {
             query?: never;
             header?: never;
@@ -327,10 +307,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Spend a verification or email-change token
-         * @description A verification token marks the address verified; an email-change token makes its new address the account's. Each token works once.
+         * Ask to change the caller's address
+         * @description Needs the password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). A confirmation link goes to the new address; the address changes when its token is spent at POST /email/verify, and then a notice goes to the old address.
          */
-        post: operations["verifyEmail"];
+        post: operations["changeEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -357,6 +337,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/email/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a verification link to the caller's address
+         * @description 202 also when the address is verified already (then nothing is sent). The link's token is spent only by POST /email/verify.
+         */
+        post: operations["requestEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/password/reset": {
         parameters: {
             query?: never;
@@ -377,7 +377,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/me/email": {
+    "/email/verify": {
         parameters: {
             query?: never;
             header?: never;
@@ -387,30 +387,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Ask to change the caller's address
-         * @description Needs the password, and with TOTP enabled a current `code` or a `recovery_code` (step-up). A confirmation link goes to the new address; the address changes when its token is spent at POST /email/verify, and then a notice goes to the old address.
+         * Spend a verification or email-change token
+         * @description A verification token marks the address verified; an email-change token makes its new address the account's. Each token works once.
          */
-        post: operations["changeEmail"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/mfa": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The caller's second factors
-         * @description Whether TOTP is enabled, how many passkeys are registered and how many unused recovery codes are left. Never answers a secret.
-         */
-        get: operations["getMyMfa"];
-        put?: never;
-        post?: never;
+        post: operations["verifyEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -461,6 +441,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's second factors
+         * @description Whether TOTP is enabled, how many passkeys are registered and how many unused recovery codes are left. Never answers a secret.
+         */
+        get: operations["getMyMfa"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/mfa/recovery-codes": {
         parameters: {
             query?: never;
@@ -475,26 +475,6 @@ export interface paths {
          * @description Needs the password and a current code.
          */
         post: operations["regenerateRecoveryCodes"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/passkeys/options": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Options to register a new passkey
-         * @description The creation options (JSON form) for navigator.credentials.create(): a discoverable credential (resident key), attestation `none`, user verification preferred, the caller's passkeys excluded. The challenge works once, for 5 minutes, for POST /me/passkeys of this account only.
-         */
-        post: operations["getPasskeyRegistrationOptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -520,26 +500,6 @@ export interface paths {
          */
         post: operations["registerPasskey"];
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/passkeys/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Remove one of the caller's passkeys
-         * @description Needs the password, and with TOTP enabled a current code or a recovery code (step-up); wrong ones count like failed logins. Every other session of the user ends. 404 for an id that is not one of the caller's passkeys.
-         */
-        delete: operations["removePasskey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -605,6 +565,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options to register a new passkey
+         * @description The creation options (JSON form) for navigator.credentials.create(): a discoverable credential (resident key), attestation `none`, user verification preferred, the caller's passkeys excluded. The challenge works once, for 5 minutes, for POST /me/passkeys of this account only.
+         */
+        post: operations["getPasskeyRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of the caller's passkeys
+         * @description Needs the password, and with TOTP enabled a current code or a recovery code (step-up); wrong ones count like failed logins. Every other session of the user ends. 404 for an id that is not one of the caller's passkeys.
+         */
+        delete: operations["removePasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * RFC 8414 authorization server metadata: the issuer and where its keys are
+         * @description What is true today: `issuer` and `jwks_uri`. There is no authorization or OAuth token endpoint yet, so `response_types_supported` and `grant_types_supported` are empty.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -617,26 +637,6 @@ export interface paths {
          * @description Touches no dependency: a failing database does not make the process unhealthy (see /readyz).
          */
         get: operations["checkLiveness"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/readyz": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Readiness: 200 when the database (and Redis, where configured) answer
-         * @description Each dependency has 2 seconds to answer; a load balancer sends no traffic to an instance answering 503.
-         */
-        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -665,7 +665,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/.well-known/oauth-authorization-server": {
+    "/readyz": {
         parameters: {
             query?: never;
             header?: never;
@@ -673,10 +673,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * RFC 8414 authorization server metadata: the issuer and where its keys are
-         * @description What is true today: `issuer` and `jwks_uri`. There is no authorization or OAuth token endpoint yet, so `response_types_supported` and `grant_types_supported` are empty.
+         * Readiness: 200 when the database (and Redis, where configured) answer
+         * @description Each dependency has 2 seconds to answer; a load balancer sends no traffic to an instance answering 503.
          */
-        get: operations["getAuthorizationServerMetadata"];
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -749,80 +749,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * @example {
-         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
-         *       "email": "ada@example.com",
-         *       "name": "Ada Lovelace",
-         *       "roles": [
-         *         "user"
-         *       ],
-         *       "email_verified": false,
-         *       "created_at": "2026-11-28T13:45:00.000Z",
-         *       "updated_at": "2026-11-28T13:45:00.000Z"
-         *     }
-         */
-        User: {
-            /** Format: uuid */
-            id: string;
-            /** Format: email */
-            email: string;
-            name: string | null;
-            roles: string[];
-            /** @description Whether the user proved the address (POST /email/verify) */
-            email_verified: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
-        /** @description RFC 9457 problem details (application/problem+json). */
-        Problem: {
-            /**
-             * Format: uri
-             * @description `<issuer>/problems/<code in kebab-case>`: a page about this problem, served by this service
-             * @example https://auth.example.com/problems/validation-failed
-             */
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
-            /**
-             * @description Stable machine-readable code; the table of codes is in the service's API.md and at /problems/{slug}
-             * @enum {string}
-             */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_MFA_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "INVALID_PASSKEY" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INVALID_MFA_CODE" | "MFA_CODE_REQUIRED" | "PASSKEY_REGISTRATION_FAILED" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED" | "MFA_NOT_CONFIGURED";
-            /** @description The answer's X-Request-Id */
-            request_id?: string;
-            errors?: {
-                /** @description JSON Pointer into the request body */
-                pointer?: string;
-                /** @description Query, path or header parameter */
-                parameter?: string;
-                detail: string;
-            }[];
-        };
-        /**
-         * @example {
-         *       "email": "ada@example.com",
-         *       "password": "correct horse battery",
-         *       "name": "Ada Lovelace"
-         *     }
-         */
-        RegisterRequest: {
-            /**
-             * Format: email
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * Format: password
-             * @example correct horse battery
-             */
-            password: string;
-            /** @example Ada Lovelace */
-            name?: string;
-        };
         /** @description A TokenPair, or (for an account with a second factor) MfaRequired; they share no required member, so exactly one matches. */
         LoginResponse: components["schemas"]["TokenPair"] | components["schemas"]["MfaRequired"];
         /**
@@ -864,6 +790,32 @@ export interface components {
             mfa_token: string;
             /** @description What POST /login/mfa accepts for this account: passkey when it has passkeys (options from POST /login/mfa/passkey/options) */
             mfa_methods: ("totp" | "recovery_code" | "passkey")[];
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        Problem: {
+            /**
+             * Format: uri
+             * @description `<issuer>/problems/<code in kebab-case>`: a page about this problem, served by this service
+             * @example https://auth.example.com/problems/validation-failed
+             */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            /**
+             * @description Stable machine-readable code; the table of codes is in the service's API.md and at /problems/{slug}
+             * @enum {string}
+             */
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_MFA_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "INVALID_PASSKEY" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INVALID_MFA_CODE" | "MFA_CODE_REQUIRED" | "PASSKEY_REGISTRATION_FAILED" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED" | "MFA_NOT_CONFIGURED";
+            /** @description The answer's X-Request-Id */
+            request_id?: string;
+            errors?: {
+                /** @description JSON Pointer into the request body */
+                pointer?: string;
+                /** @description Query, path or header parameter */
+                parameter?: string;
+                detail: string;
+            }[];
         };
         /**
          * @example {
@@ -936,6 +888,33 @@ export interface components {
         };
         /**
          * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": false,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z"
+         *     }
+         */
+        User: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            name: string | null;
+            roles: string[];
+            /** @description Whether the user proved the address (POST /email/verify) */
+            email_verified: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
          *       "refresh_token": "AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1"
          *     }
          */
@@ -948,43 +927,24 @@ export interface components {
         };
         /**
          * @example {
-         *       "id": "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
-         *       "created_at": "2026-11-28T13:45:00.000Z",
-         *       "last_used_at": "2026-11-28T14:05:00.000Z",
-         *       "expires_at": "2026-12-12T14:05:00.000Z",
-         *       "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
-         *       "ip": "203.0.113.7",
-         *       "current": true
-         *     }
-         */
-        Session: {
-            /** Format: uuid */
-            id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            last_used_at: string;
-            /**
-             * Format: date-time
-             * @description When the session ends unless refreshed (idle or absolute limit)
-             */
-            expires_at: string;
-            user_agent: string | null;
-            ip: string | null;
-            /** @description The session of the access token used for this call */
-            current: boolean;
-        };
-        /**
-         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "correct horse battery",
          *       "name": "Ada Lovelace"
          *     }
          */
-        UpdateProfileRequest: {
+        RegisterRequest: {
             /**
-             * @description null clears the name
-             * @example Ada Lovelace
+             * Format: email
+             * @example ada@example.com
              */
-            name: string | null;
+            email: string;
+            /**
+             * Format: password
+             * @example correct horse battery
+             */
+            password: string;
+            /** @example Ada Lovelace */
+            name?: string;
         };
         /**
          * @example {
@@ -1082,6 +1042,83 @@ export interface components {
         };
         /**
          * @example {
+         *       "id": "01936b2e-7c1a-7d4e-9f3b-2a1c5e8d9f00",
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "last_used_at": "2026-11-28T14:05:00.000Z",
+         *       "expires_at": "2026-12-12T14:05:00.000Z",
+         *       "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+         *       "ip": "203.0.113.7",
+         *       "current": true
+         *     }
+         */
+        Session: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at: string;
+            /**
+             * Format: date-time
+             * @description When the session ends unless refreshed (idle or absolute limit)
+             */
+            expires_at: string;
+            user_agent: string | null;
+            ip: string | null;
+            /** @description The session of the access token used for this call */
+            current: boolean;
+        };
+        /**
+         * @example {
+         *       "name": "Ada Lovelace"
+         *     }
+         */
+        UpdateProfileRequest: {
+            /**
+             * @description null clears the name
+             * @example Ada Lovelace
+             */
+            name: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": true,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z",
+         *       "disabled_at": null,
+         *       "session_count": 2
+         *     }
+         */
+        AdminUserDetail: components["schemas"]["AdminUser"] & {
+            /** @description Live sessions */
+            session_count: number;
+        };
+        /**
+         * @example {
+         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
+         *       "email": "ada@example.com",
+         *       "name": "Ada Lovelace",
+         *       "roles": [
+         *         "user"
+         *       ],
+         *       "email_verified": true,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z",
+         *       "disabled_at": null
+         *     }
+         */
+        AdminUser: components["schemas"]["User"] & {
+            /** Format: date-time */
+            disabled_at: string | null;
+        };
+        /**
+         * @example {
          *       "items": [
          *         {
          *           "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
@@ -1105,43 +1142,6 @@ export interface components {
         };
         /**
          * @example {
-         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
-         *       "email": "ada@example.com",
-         *       "name": "Ada Lovelace",
-         *       "roles": [
-         *         "user"
-         *       ],
-         *       "email_verified": true,
-         *       "created_at": "2026-11-28T13:45:00.000Z",
-         *       "updated_at": "2026-11-28T13:45:00.000Z",
-         *       "disabled_at": null
-         *     }
-         */
-        AdminUser: components["schemas"]["User"] & {
-            /** Format: date-time */
-            disabled_at: string | null;
-        };
-        /**
-         * @example {
-         *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
-         *       "email": "ada@example.com",
-         *       "name": "Ada Lovelace",
-         *       "roles": [
-         *         "user"
-         *       ],
-         *       "email_verified": true,
-         *       "created_at": "2026-11-28T13:45:00.000Z",
-         *       "updated_at": "2026-11-28T13:45:00.000Z",
-         *       "disabled_at": null,
-         *       "session_count": 2
-         *     }
-         */
-        AdminUserDetail: components["schemas"]["AdminUser"] & {
-            /** @description Live sessions */
-            session_count: number;
-        };
-        /**
-         * @example {
          *       "roles": [
          *         "user",
          *         "admin"
@@ -1154,15 +1154,28 @@ export interface components {
         };
         /**
          * @example {
-         *       "token": "q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8"
+         *       "new_email": "ada.lovelace@example.org",
+         *       "password": "correct horse battery"
          *     }
          */
-        VerifyEmailRequest: {
+        ChangeEmailRequest: {
             /**
-             * @description The `token` query parameter of the link in the message
-             * @example q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8
+             * Format: email
+             * @example ada@example.com
              */
-            token: string;
+            new_email: string;
+            /** Format: password */
+            password: string;
+            /**
+             * @description A current TOTP code; needed (or recovery_code) when TOTP is enabled
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description An unused recovery code instead of `code`; spent by this request
+             * @example 7k2m-x9qp-4hcr-b0tz
+             */
+            recovery_code?: string;
         };
         /**
          * @example {
@@ -1196,46 +1209,15 @@ export interface components {
         };
         /**
          * @example {
-         *       "new_email": "ada.lovelace@example.org",
-         *       "password": "correct horse battery"
+         *       "token": "q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8"
          *     }
          */
-        ChangeEmailRequest: {
+        VerifyEmailRequest: {
             /**
-             * Format: email
-             * @example ada@example.com
+             * @description The `token` query parameter of the link in the message
+             * @example q3Jd0m1S6yFv4nR0kqH0r1m2mXqg6rD3w9sX2cV5bN8
              */
-            new_email: string;
-            /** Format: password */
-            password: string;
-            /**
-             * @description A current TOTP code; needed (or recovery_code) when TOTP is enabled
-             * @example 123456
-             */
-            code?: string;
-            /**
-             * @description An unused recovery code instead of `code`; spent by this request
-             * @example 7k2m-x9qp-4hcr-b0tz
-             */
-            recovery_code?: string;
-        };
-        /**
-         * @example {
-         *       "totp": {
-         *         "enabled": true
-         *       },
-         *       "passkeys": 0,
-         *       "recovery_codes_left": 9
-         *     }
-         */
-        MfaStatus: {
-            totp: {
-                /** @description A confirmed TOTP factor (a pending enrolment is not enabled) */
-                enabled: boolean;
-            };
-            /** @description How many passkeys the account has (GET /me/passkeys lists them) */
-            passkeys: number;
-            recovery_codes_left: number;
+            token: string;
         };
         /**
          * @example {
@@ -1294,6 +1276,188 @@ export interface components {
             password: string;
             /** @example 123456 */
             code: string;
+        };
+        /**
+         * @example {
+         *       "totp": {
+         *         "enabled": true
+         *       },
+         *       "passkeys": 0,
+         *       "recovery_codes_left": 9
+         *     }
+         */
+        MfaStatus: {
+            totp: {
+                /** @description A confirmed TOTP factor (a pending enrolment is not enabled) */
+                enabled: boolean;
+            };
+            /** @description How many passkeys the account has (GET /me/passkeys lists them) */
+            passkeys: number;
+            recovery_codes_left: number;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193c1d2-8e4f-7a6b-9c0d-1e2f3a4b5c6d",
+         *           "name": "Laptop",
+         *           "created_at": "2026-11-28T13:45:00.000Z",
+         *           "last_used_at": "2026-11-29T08:10:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        PasskeyList: {
+            items: components["schemas"]["Passkey"][];
+        };
+        /**
+         * @example {
+         *       "id": "0193c1d2-8e4f-7a6b-9c0d-1e2f3a4b5c6d",
+         *       "name": "Laptop",
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "last_used_at": null
+         *     }
+         */
+        Passkey: {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description The last login with it; null if never
+             */
+            last_used_at: string | null;
+        };
+        /**
+         * @description PublicKeyCredentialRequestOptionsJSON: pass it to PublicKeyCredential.parseRequestOptionsFromJSON() (or @simplewebauthn/browser's startAuthentication) and then navigator.credentials.get().
+         * @example {
+         *       "challenge": "sV4u3u8e2kq9xwZ5fPbWm0cR7yT1nL6aJ3hD8gQ2oE4",
+         *       "timeout": 300000,
+         *       "rpId": "example.com",
+         *       "userVerification": "required"
+         *     }
+         */
+        PasskeyAuthenticationOptions: {
+            /** @description Single use, valid 5 minutes, for its own ceremony only */
+            challenge: string;
+            timeout?: number;
+            rpId?: string;
+            /** @description Only in the second step of a password login: the account's passkeys */
+            allowCredentials?: {
+                id: string;
+                /** @enum {string} */
+                type: "public-key";
+                transports?: string[];
+            }[];
+            /** @description `required` for a passwordless login, `discouraged` for the second step */
+            userVerification?: string;
+        };
+        /**
+         * @example {
+         *       "email": "ada@example.com"
+         *     }
+         */
+        PasskeyLoginOptionsRequest: {
+            /**
+             * Format: email
+             * @description Binds the login to this account; the answer is the same whether it exists or not
+             */
+            email?: string;
+        };
+        /**
+         * @example {
+         *       "response": {
+         *         "id": "p3Rz3n7oQ0m2y8a1XcB4kA",
+         *         "rawId": "p3Rz3n7oQ0m2y8a1XcB4kA",
+         *         "type": "public-key",
+         *         "response": {
+         *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIiwib3JpZ2luIjoiaHR0cHM6Ly9hcHAuZXhhbXBsZS5jb20ifQ",
+         *           "authenticatorData": "SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ",
+         *           "signature": "MEUCIQDx0pbd8VhN"
+         *         },
+         *         "clientExtensionResults": {}
+         *       }
+         *     }
+         */
+        PasskeyLoginRequest: {
+            response: components["schemas"]["PasskeyAssertion"] & unknown;
+        };
+        /**
+         * @example {
+         *       "mfa_token": "Xq3v9yT1cK0bW7nE2rL5sJ8hG4fD6aP0uM1oI9zV2xY"
+         *     }
+         */
+        MfaPasskeyOptionsRequest: {
+            mfa_token: string;
+        };
+        /**
+         * @example {
+         *       "name": "Laptop",
+         *       "response": {
+         *         "id": "p3Rz3n7oQ0m2y8a1XcB4kA",
+         *         "rawId": "p3Rz3n7oQ0m2y8a1XcB4kA",
+         *         "type": "public-key",
+         *         "response": {
+         *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIiwib3JpZ2luIjoiaHR0cHM6Ly9hcHAuZXhhbXBsZS5jb20ifQ",
+         *           "attestationObject": "o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVjF"
+         *         },
+         *         "clientExtensionResults": {}
+         *       }
+         *     }
+         */
+        RegisterPasskeyRequest: {
+            /**
+             * @description A label the user chooses ("Laptop", "Phone")
+             * @example Laptop
+             */
+            name?: string;
+            response: components["schemas"]["PasskeyRegistrationResponse"];
+        };
+        /**
+         * @description What navigator.credentials.create() resolved to, as JSON (PublicKeyCredential.toJSON(), or @simplewebauthn/browser's startRegistration).
+         * @example {
+         *       "id": "p3Rz3n7oQ0m2y8a1XcB4kA",
+         *       "rawId": "p3Rz3n7oQ0m2y8a1XcB4kA",
+         *       "type": "public-key",
+         *       "response": {
+         *         "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIiwib3JpZ2luIjoiaHR0cHM6Ly9hcHAuZXhhbXBsZS5jb20ifQ",
+         *         "attestationObject": "o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVjF",
+         *         "transports": [
+         *           "internal",
+         *           "hybrid"
+         *         ]
+         *       },
+         *       "authenticatorAttachment": "platform",
+         *       "clientExtensionResults": {}
+         *     }
+         */
+        PasskeyRegistrationResponse: {
+            /** @description The credential id */
+            id: string;
+            /** @description The credential id again (WebAuthn's rawId) */
+            rawId: string;
+            /** @enum {string} */
+            type: "public-key";
+            response: {
+                /** @description The client data the authenticator signed over */
+                clientDataJSON: string;
+                /** @description The CBOR attestation object (attestation `none` is enough) */
+                attestationObject: string;
+                /** @description The authenticator data, also inside the attestation object */
+                authenticatorData?: string;
+                transports?: string[];
+                publicKeyAlgorithm?: number;
+                /** @description The public key as SPKI (informative; the attestation object's is used) */
+                publicKey?: string;
+            };
+            /** @enum {string|null} */
+            authenticatorAttachment?: "platform" | "cross-platform" | null;
+            /** @description getClientExtensionResults(); none are requested, so usually {} */
+            clientExtensionResults?: {
+                [key: string]: unknown;
+            };
         };
         /**
          * @description PublicKeyCredentialCreationOptionsJSON: pass it to PublicKeyCredential.parseCreationOptionsFromJSON() (or @simplewebauthn/browser's startRegistration) and then navigator.credentials.create().
@@ -1368,108 +1532,6 @@ export interface components {
         };
         /**
          * @example {
-         *       "id": "0193c1d2-8e4f-7a6b-9c0d-1e2f3a4b5c6d",
-         *       "name": "Laptop",
-         *       "created_at": "2026-11-28T13:45:00.000Z",
-         *       "last_used_at": null
-         *     }
-         */
-        Passkey: {
-            /** Format: uuid */
-            id: string;
-            name: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /**
-             * Format: date-time
-             * @description The last login with it; null if never
-             */
-            last_used_at: string | null;
-        };
-        /**
-         * @example {
-         *       "name": "Laptop",
-         *       "response": {
-         *         "id": "p3Rz3n7oQ0m2y8a1XcB4kA",
-         *         "rawId": "p3Rz3n7oQ0m2y8a1XcB4kA",
-         *         "type": "public-key",
-         *         "response": {
-         *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIiwib3JpZ2luIjoiaHR0cHM6Ly9hcHAuZXhhbXBsZS5jb20ifQ",
-         *           "attestationObject": "o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVjF"
-         *         },
-         *         "clientExtensionResults": {}
-         *       }
-         *     }
-         */
-        RegisterPasskeyRequest: {
-            /**
-             * @description A label the user chooses ("Laptop", "Phone")
-             * @example Laptop
-             */
-            name?: string;
-            response: components["schemas"]["PasskeyRegistrationResponse"];
-        };
-        /**
-         * @description What navigator.credentials.create() resolved to, as JSON (PublicKeyCredential.toJSON(), or @simplewebauthn/browser's startRegistration).
-         * @example {
-         *       "id": "p3Rz3n7oQ0m2y8a1XcB4kA",
-         *       "rawId": "p3Rz3n7oQ0m2y8a1XcB4kA",
-         *       "type": "public-key",
-         *       "response": {
-         *         "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIiwib3JpZ2luIjoiaHR0cHM6Ly9hcHAuZXhhbXBsZS5jb20ifQ",
-         *         "attestationObject": "o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVjF",
-         *         "transports": [
-         *           "internal",
-         *           "hybrid"
-         *         ]
-         *       },
-         *       "authenticatorAttachment": "platform",
-         *       "clientExtensionResults": {}
-         *     }
-         */
-        PasskeyRegistrationResponse: {
-            /** @description The credential id */
-            id: string;
-            /** @description The credential id again (WebAuthn's rawId) */
-            rawId: string;
-            /** @enum {string} */
-            type: "public-key";
-            response: {
-                /** @description The client data the authenticator signed over */
-                clientDataJSON: string;
-                /** @description The CBOR attestation object (attestation `none` is enough) */
-                attestationObject: string;
-                /** @description The authenticator data, also inside the attestation object */
-                authenticatorData?: string;
-                transports?: string[];
-                publicKeyAlgorithm?: number;
-                /** @description The public key as SPKI (informative; the attestation object's is used) */
-                publicKey?: string;
-            };
-            /** @enum {string|null} */
-            authenticatorAttachment?: "platform" | "cross-platform" | null;
-            /** @description getClientExtensionResults(); none are requested, so usually {} */
-            clientExtensionResults?: {
-                [key: string]: unknown;
-            };
-        };
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "id": "0193c1d2-8e4f-7a6b-9c0d-1e2f3a4b5c6d",
-         *           "name": "Laptop",
-         *           "created_at": "2026-11-28T13:45:00.000Z",
-         *           "last_used_at": "2026-11-29T08:10:00.000Z"
-         *         }
-         *       ]
-         *     }
-         */
-        PasskeyList: {
-            items: components["schemas"]["Passkey"][];
-        };
-        /**
-         * @example {
          *       "password": "correct horse battery",
          *       "code": "123456"
          *     }
@@ -1488,88 +1550,35 @@ export interface components {
             recovery_code?: string;
         };
         /**
-         * @description PublicKeyCredentialRequestOptionsJSON: pass it to PublicKeyCredential.parseRequestOptionsFromJSON() (or @simplewebauthn/browser's startAuthentication) and then navigator.credentials.get().
+         * @description RFC 8414 authorization server metadata
          * @example {
-         *       "challenge": "sV4u3u8e2kq9xwZ5fPbWm0cR7yT1nL6aJ3hD8gQ2oE4",
-         *       "timeout": 300000,
-         *       "rpId": "example.com",
-         *       "userVerification": "required"
+         *       "issuer": "https://auth.example.com",
+         *       "jwks_uri": "https://auth.example.com/.well-known/jwks.json",
+         *       "response_types_supported": [],
+         *       "grant_types_supported": [],
+         *       "service_documentation": "https://auth.example.com/ui"
          *     }
          */
-        PasskeyAuthenticationOptions: {
-            /** @description Single use, valid 5 minutes, for its own ceremony only */
-            challenge: string;
-            timeout?: number;
-            rpId?: string;
-            /** @description Only in the second step of a password login: the account's passkeys */
-            allowCredentials?: {
-                id: string;
-                /** @enum {string} */
-                type: "public-key";
-                transports?: string[];
-            }[];
-            /** @description `required` for a passwordless login, `discouraged` for the second step */
-            userVerification?: string;
-        };
-        /**
-         * @example {
-         *       "email": "ada@example.com"
-         *     }
-         */
-        PasskeyLoginOptionsRequest: {
+        AuthorizationServerMetadata: {
             /**
-             * Format: email
-             * @description Binds the login to this account; the answer is the same whether it exists or not
+             * Format: uri
+             * @description JWT_ISSUER: the `iss` of every access token
              */
-            email?: string;
-        };
-        /**
-         * @example {
-         *       "response": {
-         *         "id": "p3Rz3n7oQ0m2y8a1XcB4kA",
-         *         "rawId": "p3Rz3n7oQ0m2y8a1XcB4kA",
-         *         "type": "public-key",
-         *         "response": {
-         *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIiwib3JpZ2luIjoiaHR0cHM6Ly9hcHAuZXhhbXBsZS5jb20ifQ",
-         *           "authenticatorData": "SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ",
-         *           "signature": "MEUCIQDx0pbd8VhN"
-         *         },
-         *         "clientExtensionResults": {}
-         *       }
-         *     }
-         */
-        PasskeyLoginRequest: {
-            response: components["schemas"]["PasskeyAssertion"] & unknown;
-        };
-        /**
-         * @example {
-         *       "mfa_token": "Xq3v9yT1cK0bW7nE2rL5sJ8hG4fD6aP0uM1oI9zV2xY"
-         *     }
-         */
-        MfaPasskeyOptionsRequest: {
-            mfa_token: string;
-        };
-        /**
-         * @example {
-         *       "status": "ok",
-         *       "checks": {
-         *         "database": "ok",
-         *         "redis": "ok"
-         *       }
-         *     }
-         */
-        Readiness: {
-            /** @enum {string} */
-            status: "ok" | "unavailable";
+            issuer: string;
             /**
-             * @example {
-             *       "database": "ok",
-             *       "redis": "ok"
-             *     }
+             * Format: uri
+             * @description The keys that verify access tokens
              */
-            checks: {
-                [key: string]: "ok" | "unavailable";
-            };
+            jwks_uri: string;
+            /** @description Empty until the service has an authorization endpoint */
+            response_types_supported: string[];
+            /** @description Empty until the service has an OAuth token endpoint */
+            grant_types_supported: string[];
+            /**
+             * Format: uri
+             * @description Human-readable API documentation (Swagger UI)
+             */
+            service_documentation: string;
         };
         /**
          * @example {
@@ -1602,35 +1611,26 @@ export interface components {
             e?: string;
         };
         /**
-         * @description RFC 8414 authorization server metadata
          * @example {
-         *       "issuer": "https://auth.example.com",
-         *       "jwks_uri": "https://auth.example.com/.well-known/jwks.json",
-         *       "response_types_supported": [],
-         *       "grant_types_supported": [],
-         *       "service_documentation": "https://auth.example.com/ui"
+         *       "status": "ok",
+         *       "checks": {
+         *         "database": "ok",
+         *         "redis": "ok"
+         *       }
          *     }
          */
-        AuthorizationServerMetadata: {
+        Readiness: {
+            /** @enum {string} */
+            status: "ok" | "unavailable";
             /**
-             * Format: uri
-             * @description JWT_ISSUER: the `iss` of every access token
+             * @example {
+             *       "database": "ok",
+             *       "redis": "ok"
+             *     }
              */
-            issuer: string;
-            /**
-             * Format: uri
-             * @description The keys that verify access tokens
-             */
-            jwks_uri: string;
-            /** @description Empty until the service has an authorization endpoint */
-            response_types_supported: string[];
-            /** @description Empty until the service has an OAuth token endpoint */
-            grant_types_supported: string[];
-            /**
-             * Format: uri
-             * @description Human-readable API documentation (Swagger UI)
-             */
-            service_documentation: string;
+            checks: {
+                [key: string]: "ok" | "unavailable";
+            };
         };
         /**
          * @example {
@@ -1725,122 +1725,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    register: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RegisterRequest"];
-            };
-        };
-        responses: {
-            /** @description The new user */
-            201: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON) */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict (EMAIL_TAKEN) */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
-            413: {
-                headers: {
-                    Connection: components["headers"]["ConnectionClose"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
-            429: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     login: {
         parameters: {
             query?: never;
@@ -2094,6 +1978,94 @@ export interface operations {
                     Pragma: components["headers"]["PragmaNoCache"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The refresh_token of the latest token pair
+                     * @example AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1
+                     */
+                    refresh_token: string;
+                    /**
+                     * @description session: this token's session; others: every other session of its user; all: every session of its user
+                     * @default session
+                     * @example session
+                     * @enum {string}
+                     */
+                    scope?: "session" | "others" | "all";
+                };
+            };
+        };
+        responses: {
+            /** @description The session is revoked (or never existed) */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2487,7 +2459,7 @@ export interface operations {
             };
         };
     };
-    logout: {
+    register: {
         parameters: {
             query?: never;
             header?: never;
@@ -2496,39 +2468,46 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description The refresh_token of the latest token pair
-                     * @example AZNrLnwafU6fOyocXo2fAJs0qTeUtC7AnXZ4A6jo9tOcrIVxKQX34NMlImDfQlD1
-                     */
-                    refresh_token: string;
-                    /**
-                     * @description session: this token's session; others: every other session of its user; all: every session of its user
-                     * @default session
-                     * @example session
-                     * @enum {string}
-                     */
-                    scope?: "session" | "others" | "all";
-                };
+                "application/json": components["schemas"]["RegisterRequest"];
             };
         };
         responses: {
-            /** @description The session is revoked (or never existed) */
-            204: {
+            /** @description The new user */
+            201: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
             };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict (EMAIL_TAKEN) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2542,6 +2521,8 @@ export interface operations {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2554,129 +2535,38 @@ export interface operations {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listSessions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Live sessions; `current` marks the one of this access token */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Session"][];
-                };
-            };
-            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
-            401: {
-                headers: {
-                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    revokeSession: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The session is ended */
-            204: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
-            401: {
-                headers: {
-                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (NOT_FOUND) */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2877,22 +2767,16 @@ export interface operations {
             };
         };
     };
-    adminListUsers: {
+    listSessions: {
         parameters: {
-            query?: {
-                /** @description Case-insensitive part of the email */
-                email?: string;
-                /** @description `next_cursor` of the previous page */
-                cursor?: string;
-                limit?: number;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A page of users; next_cursor is null on the last page */
+            /** @description Live sessions; `current` marks the one of this access token */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2901,19 +2785,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminUserPage"];
-                };
-            };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Session"][];
                 };
             };
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
@@ -2929,10 +2801,58 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
-            403: {
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session is ended */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (NOT_FOUND) */
+            404: {
+                headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
@@ -3174,26 +3094,32 @@ export interface operations {
             };
         };
     };
-    adminRevokeUserSessions: {
+    adminListUsers: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
+            query?: {
+                /** @description Case-insensitive part of the email */
+                email?: string;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every session of the user is ended */
-            204: {
+            /** @description A page of users; next_cursor is null on the last page */
+            200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminUserPage"];
+                };
             };
             /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
@@ -3224,18 +3150,6 @@ export interface operations {
             403: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (NOT_FOUND) */
-            404: {
-                headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
@@ -3346,100 +3260,28 @@ export interface operations {
             };
         };
     };
-    requestEmailVerification: {
+    adminRevokeUserSessions: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The message is queued (or the address is verified already) */
-            202: {
+            /** @description Every session of the user is ended */
+            204: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
-            401: {
-                headers: {
-                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
-            429: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    verifyEmail: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["VerifyEmailRequest"];
-            };
-        };
-        responses: {
-            /** @description The user as they are now */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, INVALID_ONE_TIME_TOKEN) */
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -3451,9 +3293,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (EMAIL_TAKEN) */
-            409: {
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
@@ -3463,10 +3306,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
-            413: {
+            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
+            403: {
                 headers: {
-                    Connection: components["headers"]["ConnectionClose"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
@@ -3476,8 +3319,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
-            415: {
+            /** @description Not found (NOT_FOUND) */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -3489,181 +3332,6 @@ export interface operations {
                 };
             };
             /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    forgotPassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ForgotPasswordRequest"];
-            };
-        };
-        responses: {
-            /** @description Accepted: a link is sent if the address has an account */
-            202: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
-            413: {
-                headers: {
-                    Connection: components["headers"]["ConnectionClose"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
-            429: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    resetPassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ResetPasswordRequest"];
-            };
-        };
-        responses: {
-            /** @description The password is set */
-            204: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, INVALID_ONE_TIME_TOKEN) */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
-            413: {
-                headers: {
-                    Connection: components["headers"]["ConnectionClose"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -3821,7 +3489,107 @@ export interface operations {
             };
         };
     };
-    getMyMfa: {
+    forgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: a link is sent if the address has an account */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestEmailVerification: {
         parameters: {
             query?: never;
             header?: never;
@@ -3830,7 +3598,154 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Which factors are enabled, and how many recovery codes are left */
+            /** @description The message is queued (or the address is verified already) */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (MAIL_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is set */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_MALFORMED, PASSWORD_MOSTLY_INVISIBLE, PASSWORD_TOO_REPETITIVE, PASSWORD_TOO_COMMON, INVALID_ONE_TIME_TOKEN) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description The user as they are now */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -3839,13 +3754,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MfaStatus"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
-            401: {
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON, INVALID_ONE_TIME_TOKEN) */
+            400: {
                 headers: {
-                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict (EMAIL_TAKEN) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
@@ -4303,6 +4254,55 @@ export interface operations {
             };
         };
     };
+    getMyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Which factors are enabled, and how many recovery codes are left */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatus"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     regenerateRecoveryCodes: {
         parameters: {
             query?: never;
@@ -4432,76 +4432,6 @@ export interface operations {
                 };
             };
             /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getPasskeyRegistrationOptions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The creation options */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PasskeyRegistrationOptions"];
-                };
-            };
-            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
-            401: {
-                headers: {
-                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
-            429: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -4682,151 +4612,6 @@ export interface operations {
                 };
             };
             /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    removePasskey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RemovePasskeyRequest"];
-            };
-        };
-        responses: {
-            /** @description The passkey is removed */
-            204: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
-            401: {
-                headers: {
-                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated but not allowed (WRONG_PASSWORD, MFA_CODE_REQUIRED, INVALID_MFA_CODE) */
-            403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (NOT_FOUND) */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
-            413: {
-                headers: {
-                    Connection: components["headers"]["ConnectionClose"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
-            429: {
-                headers: {
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -5205,6 +4990,255 @@ export interface operations {
             };
         };
     };
+    getPasskeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creation options */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRegistrationOptions"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemovePasskeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The passkey is removed */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (WRONG_PASSWORD, MFA_CODE_REQUIRED, INVALID_MFA_CODE) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) (RATE_LIMITED) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVER_BUSY, MFA_NOT_CONFIGURED, SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     checkLiveness: {
         parameters: {
             query?: never;
@@ -5227,6 +5261,40 @@ export interface operations {
                         /** @enum {string} */
                         status: "ok";
                     };
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The JSON Web Key Set */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwkSet"];
                 };
             };
             /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
@@ -5283,74 +5351,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Readiness"];
-                };
-            };
-            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
-            "4XX": {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getJwks: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The JSON Web Key Set */
-            200: {
-                headers: {
-                    "Cache-Control": components["headers"]["CacheControlPublic"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["JwkSet"];
-                };
-            };
-            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
-            "4XX": {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getAuthorizationServerMetadata: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The metadata */
-            200: {
-                headers: {
-                    "Cache-Control": components["headers"]["CacheControlPublic"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
                 };
             };
             /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
