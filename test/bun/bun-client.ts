@@ -1,4 +1,6 @@
-import type { TestClient, TestResponse } from "../helpers/test-app.js";
+import { afterAll, beforeAll } from "vitest";
+import { testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
+import { createTestApp, type BackendName, type TestApp, type TestClient, type TestResponse } from "../helpers/test-app.js";
 
 /** A TestClient over a real Bun.serve listener on an ephemeral port (bun test only). */
 declare const Bun: {
@@ -35,3 +37,24 @@ export function bunClient(fetchHandler: (request: Request) => Response | Promise
   };
 }
 
+
+/** The richest backend the environment offers: PostgreSQL + Redis in CI, the embedded one otherwise. */
+export const bunBackend: BackendName = testDatabaseUrl && testRedisUrl ? "postgres+redis" : testDatabaseUrl ? "postgres" : "pglite";
+
+/**
+ * A test app on `bunBackend` served by Bun.serve for the enclosing describe: built in its beforeAll,
+ * closed in its afterAll. The getters are for the tests, which run after both exist.
+ */
+export function useBunApp(): { testApp: () => TestApp; client: () => TestClient } {
+  let testApp: TestApp | undefined;
+  let client: TestClient | undefined;
+  beforeAll(async () => {
+    testApp = await createTestApp({ backend: bunBackend });
+    client = bunClient((request) => testApp!.app.fetch(request));
+  }, 60_000);
+  afterAll(async () => {
+    await client?.close();
+    await testApp?.cleanup();
+  }, 30_000);
+  return { testApp: () => testApp!, client: () => client! };
+}

@@ -4,13 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, uniqueEmail } from "../helpers/flows.js";
-import { testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
-import { createTestApp, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
+import { createTestApp, type TestApp, type TestClient } from "../helpers/test-app.js";
 import { startTestSmtpServer, type TestSmtpServer } from "../mail/smtp-test-server.js";
 import { linkOf, mailbox, mailEnv } from "../email/support.js";
-import { bunClient } from "./bun-client.js";
+import { bunBackend, bunClient } from "./bun-client.js";
 
-const backend: BackendName = testDatabaseUrl && testRedisUrl ? "postgres+redis" : testDatabaseUrl ? "postgres" : "pglite";
+const backend = bunBackend;
 
 describe(`email flows on Bun.serve, ${backend}`, () => {
   let smtp: TestSmtpServer;

@@ -5,11 +5,10 @@
  * Named .spec.ts so that vitest (which runs *.test.ts) leaves it to bun test.
  */
 import { describeHttpContract } from "../contracts/http.contract.js";
-import { testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
-import { createTestApp, type BackendName } from "../helpers/test-app.js";
-import { bunClient } from "./bun-client.js";
+import { createTestApp } from "../helpers/test-app.js";
+import { bunBackend, bunClient } from "./bun-client.js";
 
-const backend: BackendName = testDatabaseUrl && testRedisUrl ? "postgres+redis" : testDatabaseUrl ? "postgres" : "pglite";
+const backend = bunBackend;
 
 describeHttpContract(`Bun.serve, ${backend}`, async (env) => {
   const testApp = await createTestApp({ backend, env });

@@ -2,39 +2,26 @@
  * Enrolling TOTP and the MFA login on Bun: a real Bun.serve listener, codes made with otpauth from
  * the app's test clock; run by `npx bun test ./test/bun/` (with TEST_DATABASE_URL and TEST_REDIS_URL in CI).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
 import { PASSWORD, uniqueEmail } from "../helpers/flows.js";
-import { testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
-import { createTestApp, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
 import { authenticator } from "../mfa/support.js";
-import { bunClient } from "./bun-client.js";
+import { bunBackend, useBunApp } from "./bun-client.js";
 
-const backend: BackendName = testDatabaseUrl && testRedisUrl ? "postgres+redis" : testDatabaseUrl ? "postgres" : "pglite";
-
-describe(`MFA login on Bun.serve, ${backend}`, () => {
-  let testApp: TestApp;
-  let client: TestClient;
-  beforeAll(async () => {
-    testApp = await createTestApp({ backend });
-    client = bunClient((request) => testApp.app.fetch(request));
-  }, 60_000);
-  afterAll(async () => {
-    await client?.close();
-    await testApp?.cleanup();
-  }, 30_000);
+describe(`MFA login on Bun.serve, ${bunBackend}`, () => {
+  const bun = useBunApp();
 
   it("enrols TOTP, then signs in with password and code (amr pwd otp mfa) and once with a recovery code", async () => {
     const email = uniqueEmail("bun-mfa");
-    const post = (path: string, json: unknown, token?: string) => client.request("POST", path, { json, ...(token && { token }) });
+    const post = (path: string, json: unknown, token?: string) => bun.client().request("POST", path, { json, ...(token && { token }) });
     expect((await post("/register", { email, password: PASSWORD })).status).toBe(201);
     const token = (await post("/login", { email, password: PASSWORD })).body.access_token;
     const begun = await post("/me/mfa/totp", { password: PASSWORD }, token);
     expect(begun.status).toBe(200);
-    const code = authenticator(begun.body.secret, testApp.clock);
+    const code = authenticator(begun.body.secret, bun.testApp().clock);
     const confirmed = await post("/me/mfa/totp/confirm", { code: code() }, token);
     expect(confirmed.body.recovery_codes).toHaveLength(10);
-    testApp.clock.advance(30);
+    bun.testApp().clock.advance(30);
 
     const first = await post("/login", { email, password: PASSWORD });
     expect(first.body).toMatchObject({ mfa_required: true, mfa_methods: ["totp", "recovery_code"] });

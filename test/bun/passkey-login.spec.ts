@@ -3,34 +3,21 @@
  * the software authenticator of test/passkeys/; run by `npx bun test ./test/bun/` (with
  * TEST_DATABASE_URL and TEST_REDIS_URL in CI).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
 import { PASSWORD, uniqueEmail } from "../helpers/flows.js";
-import { testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
-import { createTestApp, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
 import { createSoftwareAuthenticator } from "../passkeys/software-authenticator.js";
-import { bunClient } from "./bun-client.js";
+import { bunBackend, useBunApp } from "./bun-client.js";
 
-const backend: BackendName = testDatabaseUrl && testRedisUrl ? "postgres+redis" : testDatabaseUrl ? "postgres" : "pglite";
-
-describe(`passkey login on Bun.serve, ${backend}`, () => {
-  let testApp: TestApp;
-  let client: TestClient;
-  beforeAll(async () => {
-    testApp = await createTestApp({ backend });
-    client = bunClient((request) => testApp.app.fetch(request));
-  }, 60_000);
-  afterAll(async () => {
-    await client?.close();
-    await testApp?.cleanup();
-  }, 30_000);
+describe(`passkey login on Bun.serve, ${bunBackend}`, () => {
+  const bun = useBunApp();
 
   it("registers a passkey, signs in with it alone (amr hwk user mfa), and refuses the same assertion again", async () => {
     const email = uniqueEmail("bun-passkey");
-    const post = (path: string, json?: unknown, token?: string) => client.request("POST", path, { ...(json !== undefined && { json }), ...(token && { token }) });
+    const post = (path: string, json?: unknown, token?: string) => bun.client().request("POST", path, { ...(json !== undefined && { json }), ...(token && { token }) });
     expect((await post("/register", { email, password: PASSWORD })).status).toBe(201);
     const token = (await post("/login", { email, password: PASSWORD })).body.access_token;
-    const authenticator = createSoftwareAuthenticator({ origin: testApp.config.webauthn.origins[0]!, rpId: testApp.config.webauthn.rpId });
+    const authenticator = createSoftwareAuthenticator({ origin: bun.testApp().config.webauthn.origins[0]!, rpId: bun.testApp().config.webauthn.rpId });
     const options = await post("/me/passkeys/options", undefined, token);
     expect(options.status).toBe(200);
     expect((await post("/me/passkeys", { name: "Bun", response: await authenticator.register(options.body) }, token)).status).toBe(201);

@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useSuiteContext, type StoreTestContext } from "../helpers/suite-context.js";
 import type { MfaStore } from "../../src/mfa/store.js";
 
-export interface MfaStoreTestContext {
-  store: MfaStore;
-  /** A user the factors may belong to (SQL: a row their foreign keys point at). */
-  createUser(): Promise<string>;
-  cleanup(): Promise<void>;
-}
+export type MfaStoreTestContext = StoreTestContext<MfaStore>;
 
 const MINUTE = 60_000;
 
 /** The behaviour every MfaStore shares; time moves by passing a later `now`. */
 export function describeMfaStoreContract(name: string, makeStore: () => Promise<MfaStoreTestContext>): void {
   describe(`MfaStore contract: ${name}`, () => {
-    let ctx: MfaStoreTestContext | undefined;
-    const store = () => ctx!.store;
-    beforeAll(async () => {
-      ctx = await makeStore();
-    });
-    afterAll(async () => {
-      await ctx?.cleanup();
-    });
+    const ctx = useSuiteContext(makeStore);
+    const store = () => ctx().store;
 
     async function confirmed(step = 100) {
-      const userId = await ctx!.createUser();
+      const userId = await ctx().createUser();
       const now = new Date();
       expect(await store().putPendingTotp(userId, "sealed-1", now)).toBe(true);
       expect(await store().acceptTotpStep(userId, step, now, { confirm: true })).toBe(true);
@@ -31,7 +21,7 @@ export function describeMfaStoreContract(name: string, makeStore: () => Promise<
     }
 
     it("keeps a pending factor until its first step is accepted, then refuses a new enrolment", async () => {
-      const userId = await ctx!.createUser();
+      const userId = await ctx().createUser();
       const now = new Date();
       expect(await store().findTotp(userId)).toBeNull();
       expect(await store().putPendingTotp(userId, "sealed-1", now)).toBe(true);
@@ -64,7 +54,7 @@ export function describeMfaStoreContract(name: string, makeStore: () => Promise<
 
     it("spends a recovery code once, only for its user; a new set replaces the old", async () => {
       const { userId, now } = await confirmed();
-      const other = await ctx!.createUser();
+      const other = await ctx().createUser();
       await store().replaceRecoveryCodes(userId, ["h1", "h2", "h3"], now);
       expect(await store().countRecoveryCodes(userId)).toBe(3);
       expect(await store().consumeRecoveryCode(other, "h1", now)).toBe(false);
@@ -94,7 +84,7 @@ export function describeMfaStoreContract(name: string, makeStore: () => Promise<
     });
 
     it("a login challenge is spent once, expires, and ends at the failure that reaches the limit", async () => {
-      const userId = await ctx!.createUser();
+      const userId = await ctx().createUser();
       const now = new Date();
       const make = async (tokenHash: string) =>
         store().createLoginChallenge({ tokenHash, userId, createdAt: now, expiresAt: new Date(now.getTime() + 5 * MINUTE), failedAttempts: 0 });

@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createOneTimeToken, hashOneTimeToken } from "../../src/recovery/one-time-token.js";
 import type { OneTimeTokenPurpose, OneTimeTokenStore } from "../../src/recovery/token-store.js";
-import { useSuiteContext } from "../helpers/suite-context.js";
+import { useSuiteContext, type StoreTestContext } from "../helpers/suite-context.js";
 
-export interface OneTimeTokenStoreTestContext {
-  store: OneTimeTokenStore;
-  /** A user the tokens may belong to (SQL: a row their foreign key points at). */
-  createUser(): Promise<string>;
-  cleanup(): Promise<void>;
-}
+export type OneTimeTokenStoreTestContext = StoreTestContext<OneTimeTokenStore>;
 
 const MINUTE = 60_000;
 

@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { uuidv7 } from "uuidv7";
+import { useSuiteContext, type StoreTestContext } from "../helpers/suite-context.js";
 import type { PasskeyRecord, PasskeyStore } from "../../src/passkeys/store.js";
 
-export interface PasskeyStoreTestContext {
-  store: PasskeyStore;
-  /** A user the passkeys may belong to (SQL: a row their foreign keys point at). */
-  createUser(): Promise<string>;
-  cleanup(): Promise<void>;
-}
+export type PasskeyStoreTestContext = StoreTestContext<PasskeyStore>;
 
 const MINUTE = 60_000;
 
 /** The behaviour every PasskeyStore shares; time moves by passing a later `now`. */
 export function describePasskeyStoreContract(name: string, makeStore: () => Promise<PasskeyStoreTestContext>): void {
   describe(`PasskeyStore contract: ${name}`, () => {
-    let ctx: PasskeyStoreTestContext | undefined;
-    const store = () => ctx!.store;
-    beforeAll(async () => {
-      ctx = await makeStore();
-    });
-    afterAll(async () => {
-      await ctx?.cleanup();
-    });
+    const ctx = useSuiteContext(makeStore);
+    const store = () => ctx().store;
 
     function passkey(userId: string, overrides: Partial<PasskeyRecord> = {}): PasskeyRecord {
       return {
@@ -41,8 +31,8 @@ export function describePasskeyStoreContract(name: string, makeStore: () => Prom
     }
 
     it("stores a passkey, finds it by credential id, lists and counts a user's, refuses a credential id twice", async () => {
-      const userId = await ctx!.createUser();
-      const other = await ctx!.createUser();
+      const userId = await ctx().createUser();
+      const other = await ctx().createUser();
       const first = passkey(userId, { name: "Laptop", createdAt: new Date(Date.now() - MINUTE) });
       const second = passkey(userId, { deviceType: "multiDevice", backedUp: true });
       expect(await store().createCredential(first)).toBe(true);
@@ -56,7 +46,7 @@ export function describePasskeyStoreContract(name: string, makeStore: () => Prom
     });
 
     it("moves the counter only forward: of 10 concurrent uses with one counter, exactly one is recorded", async () => {
-      const userId = await ctx!.createUser();
+      const userId = await ctx().createUser();
       const record = passkey(userId, { signCount: 5 });
       await store().createCredential(record);
       const now = new Date();
@@ -69,7 +59,7 @@ export function describePasskeyStoreContract(name: string, makeStore: () => Prom
     });
 
     it("an authenticator without a counter (always 0) is recorded each time", async () => {
-      const userId = await ctx!.createUser();
+      const userId = await ctx().createUser();
       const record = passkey(userId);
       await store().createCredential(record);
       expect(await store().recordUse(record.id, { signCount: 0, backedUp: false, now: new Date() })).toBe(true);
@@ -77,8 +67,8 @@ export function describePasskeyStoreContract(name: string, makeStore: () => Prom
     });
 
     it("deletes a user's passkey only for that user, and all of them at once", async () => {
-      const userId = await ctx!.createUser();
-      const other = await ctx!.createUser();
+      const userId = await ctx().createUser();
+      const other = await ctx().createUser();
       const record = passkey(userId);
       await store().createCredential(record);
       await store().createCredential(passkey(userId));
@@ -90,7 +80,7 @@ export function describePasskeyStoreContract(name: string, makeStore: () => Prom
     });
 
     it("a challenge is spent once (of 10 concurrent uses, one), only by its own ceremony, and not after it expires", async () => {
-      const userId = await ctx!.createUser();
+      const userId = await ctx().createUser();
       const now = new Date();
       const make = (challengeHash: string, ceremony: "registration" | "login" | "second_factor", ttl = 5 * MINUTE) =>
         store().createChallenge({ challengeHash, ceremony, userId, mfaTokenHash: ceremony === "second_factor" ? "mfa-hash" : null, createdAt: now, expiresAt: new Date(now.getTime() + ttl) });

@@ -2,14 +2,9 @@ import { uuidv7 } from "uuidv7";
 import { describe, expect, it } from "vitest";
 import { createRefreshToken, hashRefreshToken, openSuccessor, sealSuccessor } from "../../src/sessions/refresh-tokens.js";
 import type { RotateInput, RotateResult, SessionRecord, SessionStore } from "../../src/sessions/store.js";
-import { useSuiteContext } from "../helpers/suite-context.js";
+import { useSuiteContext, type StoreTestContext } from "../helpers/suite-context.js";
 
-export interface SessionStoreTestContext {
-  store: SessionStore;
-  /** Makes a user the store may attach sessions to (a row where sessions have a foreign key). */
-  createUser(): Promise<string>;
-  cleanup(): Promise<void>;
-}
+export type SessionStoreTestContext = StoreTestContext<SessionStore>;
 
 const IDLE_TTL_SECONDS = 3600;
 const MAX_LIFETIME_SECONDS = 4 * 3600;

@@ -8,6 +8,13 @@ export interface SuiteContext {
   cleanup(): Promise<void>;
 }
 
+/** The context of a store's contract suite: the store, and users its rows may belong to. */
+export interface StoreTestContext<S> extends SuiteContext {
+  store: S;
+  /** A user the store's rows may belong to (SQL: a row their foreign keys point at). */
+  createUser(): Promise<string>;
+}
+
 /**
  * Builds a suite's context in beforeAll and cleans it up in afterAll; call it inside the suite's
  * `describe`. The returned getter is for the tests and hooks, which run after the context exists.

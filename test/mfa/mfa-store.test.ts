@@ -1,22 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { TOTP, Secret } from "otpauth";
-import type { DatabaseHandle } from "../../src/db/database.js";
 import { createSqlMfaStore } from "../../src/mfa/sql-store.js";
 import { createSecretBox, generateMfaEncryptionKey } from "../../src/mfa/secret-box.js";
 import { generateTotpSecret, matchTotpStep, totpSecretBase32, totpUri } from "../../src/mfa/totp.js";
 import { createRecoveryCode, hashRecoveryCode, normaliseRecoveryCode } from "../../src/mfa/recovery-codes.js";
 import { describeMfaStoreContract } from "../contracts/mfa-store.contract.js";
-import { createUserMaker, createTestPglite, createTestPostgres, testDatabaseUrl, type TestBackend } from "../helpers/backends.js";
+import { createTestPglite, createTestPostgres, sqlStoreContext, testDatabaseUrl } from "../helpers/backends.js";
 
-function sqlContext(backend: TestBackend<DatabaseHandle>) {
-  const { db } = backend.value;
-  return { store: createSqlMfaStore({ db }), createUser: createUserMaker(db), cleanup: backend.cleanup };
-}
-
-describeMfaStoreContract("SQL on PGlite", async () => sqlContext(await createTestPglite()));
+describeMfaStoreContract("SQL on PGlite", async () => sqlStoreContext(await createTestPglite(), createSqlMfaStore));
 
 describe.runIf(Boolean(testDatabaseUrl))("with TEST_DATABASE_URL", () => {
-  describeMfaStoreContract("SQL on PostgreSQL", async () => sqlContext(await createTestPostgres()));
+  describeMfaStoreContract("SQL on PostgreSQL", async () => sqlStoreContext(await createTestPostgres(), createSqlMfaStore));
 });
 
 describe("the TOTP secret box", () => {

@@ -1,16 +1,10 @@
 import { describe } from "vitest";
-import type { DatabaseHandle } from "../../src/db/database.js";
 import { createSqlPasskeyStore } from "../../src/passkeys/sql-store.js";
 import { describePasskeyStoreContract } from "../contracts/passkey-store.contract.js";
-import { createUserMaker, createTestPglite, createTestPostgres, testDatabaseUrl, type TestBackend } from "../helpers/backends.js";
+import { createTestPglite, createTestPostgres, sqlStoreContext, testDatabaseUrl } from "../helpers/backends.js";
 
-function sqlContext(backend: TestBackend<DatabaseHandle>) {
-  const { db } = backend.value;
-  return { store: createSqlPasskeyStore({ db }), createUser: createUserMaker(db), cleanup: backend.cleanup };
-}
-
-describePasskeyStoreContract("SQL on PGlite", async () => sqlContext(await createTestPglite()));
+describePasskeyStoreContract("SQL on PGlite", async () => sqlStoreContext(await createTestPglite(), createSqlPasskeyStore));
 
 describe.runIf(Boolean(testDatabaseUrl))("with TEST_DATABASE_URL", () => {
-  describePasskeyStoreContract("SQL on PostgreSQL", async () => sqlContext(await createTestPostgres()));
+  describePasskeyStoreContract("SQL on PostgreSQL", async () => sqlStoreContext(await createTestPostgres(), createSqlPasskeyStore));
 });
