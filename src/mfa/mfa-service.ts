@@ -43,6 +43,9 @@ export interface MfaStatus {
   recoveryCodesLeft: number;
 }
 
+/** How the second step of a login was made, as its events name it. */
+export type SecondFactorMethod = "totp" | "recovery_code" | "passkey";
+
 export interface SecondFactorProof {
   code?: string | undefined;
   recoveryCode?: string | undefined;
@@ -81,11 +84,12 @@ export interface MfaService {
   /** The user of a live mfa_token, without spending it; null when it is not live. */
   loginChallengeUser(mfaToken: string): Promise<string | null>;
   /**
-   * The second step of a login with a proof checked elsewhere (a passkey's assertion): the same
-   * mfa_token rules, failed-login budget and events as completeLoginChallenge. `check` answers the
+   * The second step of a login with a proof `check` makes (a code here, a passkey's assertion in
+   * the passkey service): the mfa_token's rules (5 wrong proofs end it, spent once by a right one),
+   * the failed-login budget and the events. `check` answers the
    * amr of the proof, or throws INVALID_PASSKEY / INVALID_MFA_CODE for a wrong one.
    */
-  completeLoginChallengeWith(input: { mfaToken: string; method: "passkey"; check(userId: string): Promise<Amr[]> } & ClientInfo): Promise<CompletedSecondFactor>;
+  completeLoginChallengeWith(input: { mfaToken: string; method: SecondFactorMethod; check(userId: string): Promise<Amr[]> } & ClientInfo): Promise<CompletedSecondFactor>;
 }
 
 const isWrongCode = (error: unknown) => error instanceof ProblemError && error.code === "INVALID_MFA_CODE";
@@ -243,49 +247,26 @@ export function createMfaService(options: MfaServiceOptions): MfaService {
     },
 
     async completeLoginChallenge({ mfaToken, code, recoveryCode, userAgent, ip }) {
-      const invalidToken = () => new ProblemError("INVALID_MFA_TOKEN", { detail: "Log in with the password again for a new mfa_token." });
-      if (!isOneTimeTokenShape(mfaToken)) throw invalidToken();
-      const tokenHash = await hashOneTimeToken(mfaToken);
-      const challenge = await store.peekLoginChallenge(tokenHash, clock());
-      if (!challenge) throw invalidToken();
-      const { userId } = challenge;
-      const user = await users.findById(userId);
-      if (!user) throw invalidToken();
-
-      let amr: Amr[];
-      const check = async () => {
-        if (code !== undefined) {
-          await checkTotp(userId, code);
-          amr = ["pwd", "otp", "mfa"];
-          return;
-        }
-        await spendRecoveryCode(userId, recoveryCode ?? "");
-        // RFC 8176 has no value for a recovery code; it is a second thing the user has, hence "mfa".
-        amr = ["pwd", "mfa"];
-      };
-      const afterWrongCode = async () => {
-        const failures = await store.failLoginChallenge(tokenHash, clock(), MFA_TOKEN_MAX_FAILURES);
-        await recordEvent("mfa_challenge_failed", {
-          userId,
-          userAgent,
-          ip,
-          details: { during: "login", method: code !== undefined ? "totp" : "recovery_code", mfa_token_ended: failures === null || failures >= MFA_TOKEN_MAX_FAILURES },
-        });
-      };
-      const { loginThrottle } = options;
-      try {
-        if (loginThrottle) await loginThrottle.guard({ email: user.email, ip }, check, { isWrongPassword: isWrongCode, afterFailure: afterWrongCode });
-        else await check();
-      } catch (error) {
-        if (!loginThrottle && isWrongCode(error)) await afterWrongCode();
-        throw error;
-      }
-      // Spent only now, once: of two right answers racing, one gets the session.
-      if (!(await store.consumeLoginChallenge(tokenHash, clock()))) throw invalidToken();
-      if (recoveryCode !== undefined && code === undefined) {
+      const completed = await this.completeLoginChallengeWith({
+        mfaToken,
+        userAgent,
+        ip,
+        method: code !== undefined ? "totp" : "recovery_code",
+        async check(userId) {
+          if (code !== undefined) {
+            await checkTotp(userId, code);
+            return ["pwd", "otp", "mfa"];
+          }
+          await spendRecoveryCode(userId, recoveryCode ?? "");
+          // RFC 8176 has no value for a recovery code; it is a second thing the user has, hence "mfa".
+          return ["pwd", "mfa"];
+        },
+      });
+      if (code === undefined) {
+        const { userId } = completed;
         await recordEvent("recovery_code_used", { userId, userAgent, ip, details: { during: "login", recovery_codes_left: await store.countRecoveryCodes(userId) } });
       }
-      return { userId, amr: amr!, authTime: challenge.createdAt };
+      return completed;
     },
 
     async adminReset({ actorId, userId, userAgent, ip }) {
