@@ -20,6 +20,8 @@ export const MODULES = {
   jwt: { mutate: "src/tokens/jwt.ts", tests: ["test/tokens/access-tokens.test.ts", "test/security/token-hardening.security.test.ts"] },
   "login-throttle": { mutate: "src/login-throttle/*.ts", tests: ["test/login-throttle/login-throttle-stores.test.ts", "test/security/login-throttle.security.test.ts", "test/security/lockout.security.test.ts", "test/login-throttle/login-throttle-outage.test.ts"] },
   "ip-address": { mutate: "src/lib/ip-address.ts,src/http/client-ip.ts", tests: ["test/lib/ip-address.test.ts", "test/security/rate-limit.security.test.ts"] },
+  // The per-IP limiter's bucket of a client (its address, IPv6 by /64) and its answers.
+  "rate-limit": { mutate: "src/rate-limit/middleware.ts", tests: ["test/security/rate-limit.security.test.ts"] },
   config: { mutate: "src/config.ts", tests: ["test/config.test.ts"] },
   "mfa-codes": { mutate: "src/mfa/totp.ts,src/mfa/recovery-codes.ts,src/mfa/secret-box.ts,src/mfa/sql-store.ts", tests: ["test/mfa/mfa-store.test.ts"] },
   "mfa-service": { mutate: "src/mfa/mfa-service.ts", tests: ["test/mfa/totp-enrolment.test.ts", "test/mfa/mfa-login.test.ts", "test/mfa/step-up.test.ts"] },

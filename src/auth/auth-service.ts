@@ -140,7 +140,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   async function issuePair(session: SessionRecord, refreshToken: string, roles: string[], now: Date): Promise<TokenPair> {
     const accessToken = await accessTokens.sign({ userId: session.userId, sessionId: session.id, roles, amr: session.amr, authTime: session.authTime }, now);
-    const refreshExpiresAt = Math.min(session.idleExpiresAt.getTime(), session.absoluteExpiresAt.getTime());
+    // Already the earlier of the two expiries: every SessionStore keeps idleExpiresAt within
+    // absoluteExpiresAt (its JSDoc; test/contracts/session-store.contract.ts pins it on each store).
+    const refreshExpiresAt = session.idleExpiresAt.getTime();
     return {
       accessToken,
       tokenType: "Bearer",

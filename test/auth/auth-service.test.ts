@@ -7,12 +7,14 @@ import { PASSWORD } from "../helpers/flows.js";
 
 /**
  * Counts calls through to a real hasher, and keeps what it was given to verify and what it made:
- * how much Argon2 work each request costs, and against which hash.
+ * how much Argon2 work each request costs, and against which hash. `log` gets "verified" when a
+ * verification has run to its end (the test adds when the answer came).
  */
 function countingHasher(inner: PasswordHasher) {
   const counts = { hash: 0, verify: 0 };
   const made = new Set<string>();
   const verified: unknown[] = [];
+  const log: string[] = [];
   const hasher: PasswordHasher = {
     hash: async (password) => {
       counts.hash++;
@@ -20,14 +22,20 @@ function countingHasher(inner: PasswordHasher) {
       made.add(hash);
       return hash;
     },
-    verify: (hash, password) => (counts.verify++, verified.push(hash), inner.verify(hash, password)),
+    verify: async (hash, password) => {
+      counts.verify++;
+      verified.push(hash);
+      const result = await inner.verify(hash, password);
+      log.push("verified");
+      return result;
+    },
     close: () => inner.close(),
   };
-  return { hasher, counts, made, verified };
+  return { hasher, counts, made, verified, log };
 }
 
 describe("password handling at login (embedded PGlite)", () => {
-  const { hasher, counts, made, verified } = countingHasher(createArgon2idHasher(OWASP_ARGON2ID_PARAMS));
+  const { hasher, counts, made, verified, log } = countingHasher(createArgon2idHasher(OWASP_ARGON2ID_PARAMS));
   let testApp: TestApp;
   beforeAll(async () => {
     testApp = await createTestApp({ hasher });
@@ -70,6 +78,20 @@ describe("password handling at login (embedded PGlite)", () => {
     expect(verified[1]).toBe(dummy);
     // A real hash whose password no one knows: it never matches the password presented.
     expect((await hasher.verify(dummy as string, PASSWORD)).valid).toBe(false);
+  });
+
+  it("answers an unknown email only after its Argon2 verification has run to the end, as a wrong password does", async () => {
+    // Started and left running, the dummy verification would cost the server its work but the
+    // client no wait: the answer would come at once for an unknown address, an enumeration oracle.
+    // The order is what is asserted, not how long anything took.
+    await post("/register", { email: "waits@example.com", password: PASSWORD });
+    for (const email of ["waits-ghost@example.com", "waits@example.com"]) {
+      log.length = 0;
+      const response = await post("/login", { email, password: email === "waits@example.com" ? "wrong password" : PASSWORD });
+      log.push("answered");
+      expect(response.status).toBe(401);
+      expect(log).toEqual(["verified", "answered"]);
+    }
   });
 
   it("upgrades a hash made with weaker parameters at the next successful login", async () => {

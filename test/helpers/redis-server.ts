@@ -39,7 +39,9 @@ export async function createPrivateRedis(): Promise<PrivateRedis> {
 
   async function stop(): Promise<void> {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    // Killed by a signal, a child has signalCode set and exitCode null: checking exitCode alone,
+    // a second stop() (a test's, then afterAll's) waited for an exit that had already happened.
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once("exit", resolve));
     running.kill("SIGKILL");
     await exited;

@@ -24,6 +24,12 @@ function freshPeer(): string {
   return `203.0.${Math.floor(peerCounter / 250) % 250}.${(peerCounter % 250) + 1}`;
 }
 
+/** The first 64 bits of a fresh IPv6 subscriber (documentation prefix 2001:db8::/32); `:1` after it is the next /64. */
+function freshIpv6Prefix(): string {
+  peerCounter++;
+  return `2001:db8:${peerCounter.toString(16)}:0`;
+}
+
 /** A request body each route accepts far enough to reach its rule (the limit counts them all). */
 function bodyFor(path: keyof typeof QUOTA): unknown {
   if (path === "/register") return { email: uniqueEmail("rl"), password: PASSWORD };
@@ -123,6 +129,17 @@ function describeRateLimits(backend: BackendName) {
       for (const forwarded of ["198.51.100.77", "10.0.0.1, 198.51.100.78", "garbage"]) {
         expect((await post("/login", bodyFor("/login"), peer, { "x-forwarded-for": forwarded })).status).toBe(429);
       }
+    });
+
+    it("counts an IPv6 client by its /64: the other addresses of that /64 share its limit, the next /64 has its own", async () => {
+      // One subscriber is handed a whole /64 (RFC 6177): a bucket per address would give it 2^64 limits.
+      const prefix = freshIpv6Prefix();
+      const sameSubscriber = [`${prefix}::1`, `${prefix}:1:2:3:4`, `${prefix}:ffff:ffff:ffff:ffff`, `${prefix}::abcd`, `[${prefix}::2]:443`];
+      const statuses: number[] = [];
+      for (const peer of sameSubscriber) statuses.push((await post("/login", bodyFor("/login"), peer)).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      const nextSubscriber = prefix.replace(/:0$/, ":1");
+      expect((await post("/login", bodyFor("/login"), `${nextSubscriber}::1`)).status).toBe(401);
     });
 
     it("counts concurrent requests exactly: of 12 at once, the quota passes and the rest get 429", async () => {

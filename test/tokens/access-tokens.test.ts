@@ -174,3 +174,57 @@ describe("algorithm pinning: a token signed with another algorithm of a compatib
     for (const alg of ["HS384", "HS512"]) expect(await accessTokens.verify(await forge(alg, keys.signing.kid, raw), now)).toBeNull();
   });
 });
+
+/**
+ * A JWT signed with our own key is not therefore an access token: its type, audience and issuer
+ * must be ours and every claim requireAuth reads must be there. Each forgery below differs from the
+ * accepted control in that one point only, so only that one check can refuse it (a refresh token,
+ * being no JWT at all, would be refused by any parser and pin none of them).
+ */
+describe("a JWT of our key that is not one of our access tokens is refused", () => {
+  const now = new Date("2026-11-28T12:00:00Z");
+  type Forgery = { typ?: string | null; aud?: string; iss?: string; omit?: "sid" | "jti" | "sub" | "iat" | "exp"; roles?: unknown };
+  async function setUp() {
+    const keys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
+    const accessTokens = createAccessTokens({ keys, issuer: "https://auth.example", audience: "api", clientId: "c", ttlSeconds: 900, clockToleranceSeconds: 0, verifiedTokenCacheSize: 0 });
+    const forge = ({ typ = "at+jwt", aud = "api", iss = "https://auth.example", omit, roles = ["user"] }: Forgery = {}) => {
+      const claims: Record<string, unknown> = {
+        iss,
+        aud,
+        sub: subject.userId,
+        sid: subject.sessionId,
+        jti: crypto.randomUUID(),
+        roles,
+        iat: Math.floor(now.getTime() / 1000),
+        exp: Math.floor(now.getTime() / 1000) + 600,
+      };
+      if (omit) delete claims[omit];
+      const header = typ === null ? { alg: keys.signing.alg, kid: keys.signing.kid } : { alg: keys.signing.alg, kid: keys.signing.kid, typ };
+      return new SignJWT(claims).setProtectedHeader(header).sign(keys.signing.key);
+    };
+    return { accessTokens, forge };
+  }
+
+  it("accepts the control: our type, audience, issuer and every claim", async () => {
+    const { accessTokens, forge } = await setUp();
+    expect(await accessTokens.verify(await forge(), now)).toMatchObject({ sub: subject.userId, sid: subject.sessionId, roles: ["user"] });
+  });
+
+  it.each<[string, Forgery]>([
+    ["typ JWT (an ID token or any other JWT)", { typ: "JWT" }],
+    ["typ rt+jwt (a refresh token's)", { typ: "rt+jwt" }],
+    ["no typ", { typ: null }],
+    ["another audience", { aud: "https://auth.example/refresh" }],
+    ["another issuer", { iss: "https://other.example" }],
+    ["no sid", { omit: "sid" }],
+    ["no jti", { omit: "jti" }],
+    ["no sub", { omit: "sub" }],
+    ["no iat", { omit: "iat" }],
+    ["no exp", { omit: "exp" }],
+    ["roles that are not a list", { roles: "admin" }],
+    ["roles that are not strings", { roles: [{ name: "admin" }] }],
+  ])("refuses %s", async (_label, forgery) => {
+    const { accessTokens, forge } = await setUp();
+    expect(await accessTokens.verify(await forge(forgery), now)).toBeNull();
+  });
+});
