@@ -183,11 +183,11 @@ describe("algorithm pinning: a token signed with another algorithm of a compatib
  */
 describe("a JWT of our key that is not one of our access tokens is refused", () => {
   const now = new Date("2026-11-28T12:00:00Z");
-  type Forgery = { typ?: string | null; aud?: string; iss?: string; omit?: "sid" | "jti" | "sub" | "iat" | "exp"; roles?: unknown };
+  type Forgery = { typ?: string | null; aud?: string; iss?: string; omit?: "sid" | "jti" | "sub" | "iat" | "exp"; roles?: unknown; claims?: Record<string, unknown> };
   async function setUp() {
     const keys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
     const accessTokens = createAccessTokens({ keys, issuer: "https://auth.example", audience: "api", clientId: "c", ttlSeconds: 900, clockToleranceSeconds: 0, verifiedTokenCacheSize: 0 });
-    const forge = ({ typ = "at+jwt", aud = "api", iss = "https://auth.example", omit, roles = ["user"] }: Forgery = {}) => {
+    const forge = ({ typ = "at+jwt", aud = "api", iss = "https://auth.example", omit, roles = ["user"], claims: extra = {} }: Forgery = {}) => {
       const claims: Record<string, unknown> = {
         iss,
         aud,
@@ -197,6 +197,7 @@ describe("a JWT of our key that is not one of our access tokens is refused", () 
         roles,
         iat: Math.floor(now.getTime() / 1000),
         exp: Math.floor(now.getTime() / 1000) + 600,
+        ...extra,
       };
       if (omit) delete claims[omit];
       const header = typ === null ? { alg: keys.signing.alg, kid: keys.signing.kid } : { alg: keys.signing.alg, kid: keys.signing.kid, typ };
@@ -223,8 +224,39 @@ describe("a JWT of our key that is not one of our access tokens is refused", () 
     ["no exp", { omit: "exp" }],
     ["roles that are not a list", { roles: "admin" }],
     ["roles that are not strings", { roles: [{ name: "admin" }] }],
+    ["a sid that is not a string", { claims: { sid: 42 } }],
+    ["a jti that is not a string", { claims: { jti: 42 } }],
+    ["a sub that is not a string", { claims: { sub: 42 } }],
+    ["an iat that is not a number", { claims: { iat: "2026-11-28" } }],
+    ["an exp that is not a number", { claims: { exp: "2026-11-29" } }],
   ])("refuses %s", async (_label, forgery) => {
     const { accessTokens, forge } = await setUp();
     expect(await accessTokens.verify(await forge(forgery), now)).toBeNull();
+  });
+
+  it("hands amr and auth_time to the caller only when they are well formed", async () => {
+    const { accessTokens, forge } = await setUp();
+    const authTime = Math.floor(now.getTime() / 1000) - 60;
+    const wellFormed = await accessTokens.verify(await forge({ claims: { amr: ["pwd", "otp", "mfa"], auth_time: authTime } }), now);
+    expect(wellFormed).toMatchObject({ amr: ["pwd", "otp", "mfa"], auth_time: authTime });
+    for (const claims of [{ amr: "pwd", auth_time: "yesterday" }, { amr: ["pwd", 7] }, {}]) {
+      const verified = await accessTokens.verify(await forge({ claims }), now);
+      expect(verified, JSON.stringify(claims)).not.toBeNull();
+      expect(verified).not.toHaveProperty("amr");
+      expect(verified).not.toHaveProperty("auth_time");
+    }
+  });
+});
+
+describe("the amr and auth_time an access token is signed with", () => {
+  it("come back from verify(): the login's methods, and its auth_time (the signing time when none is given)", async () => {
+    const keys = await createAsymmetricSigningKeys([await generateSigningJwk()]);
+    const accessTokens = createAccessTokens({ keys, issuer: "https://auth.example", audience: "api", clientId: "c", ttlSeconds: 900, clockToleranceSeconds: 0, verifiedTokenCacheSize: 0 });
+    const now = new Date("2026-11-28T12:00:00Z");
+    const authTime = new Date("2026-11-28T11:58:20Z");
+    const mfa = await accessTokens.sign({ ...subject, amr: ["pwd", "otp", "mfa"], authTime }, now);
+    expect(await accessTokens.verify(mfa, now)).toMatchObject({ amr: ["pwd", "otp", "mfa"], auth_time: authTime.getTime() / 1000 });
+    const plain = await accessTokens.sign(subject, now);
+    expect(await accessTokens.verify(plain, now)).toMatchObject({ amr: ["pwd"], auth_time: now.getTime() / 1000 });
   });
 });
