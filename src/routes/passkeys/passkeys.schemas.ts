@@ -46,13 +46,19 @@ const ExtensionResultsSchema = z
   .optional()
   .openapi({ description: "getClientExtensionResults(); none are requested, so usually {}" });
 
+/** What both ceremonies' answers begin with: the credential and the client data it signed over. */
+const CREDENTIAL_FIELDS = {
+  id: base64url(1400, "The credential id"),
+  rawId: base64url(1400, "The credential id again (WebAuthn's rawId)"),
+  type: CredentialType,
+};
+const CLIENT_DATA_JSON = base64url(4096, "The client data the authenticator signed over");
+
 export const RegistrationResponseSchema = z
   .object({
-    id: base64url(1400, "The credential id"),
-    rawId: base64url(1400, "The credential id again (WebAuthn's rawId)"),
-    type: CredentialType,
+    ...CREDENTIAL_FIELDS,
     response: z.object({
-      clientDataJSON: base64url(4096, "The client data the authenticator signed over"),
+      clientDataJSON: CLIENT_DATA_JSON,
       attestationObject: base64url(8192, "The CBOR attestation object (attestation `none` is enough)"),
       authenticatorData: base64url(8192, "The authenticator data, also inside the attestation object").optional(),
       transports: z.array(TransportSchema).max(10, "lists too many transports").optional(),
@@ -76,11 +82,9 @@ export const RegistrationResponseSchema = z
 
 export const AuthenticationResponseSchema = z
   .object({
-    id: base64url(1400, "The credential id"),
-    rawId: base64url(1400, "The credential id again (WebAuthn's rawId)"),
-    type: CredentialType,
+    ...CREDENTIAL_FIELDS,
     response: z.object({
-      clientDataJSON: base64url(4096, "The client data the authenticator signed over"),
+      clientDataJSON: CLIENT_DATA_JSON,
       authenticatorData: base64url(8192, "The authenticator data (RP ID hash, flags, signature counter)"),
       signature: base64url(1024, "The signature over authenticatorData and the hash of clientDataJSON"),
       userHandle: base64url(128, "The user handle stored with a discoverable credential").nullable().optional(),
