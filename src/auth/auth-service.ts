@@ -103,7 +103,26 @@ export interface AuthService {
   loginWithPasskey(input: { response: AuthenticationResponseJSON } & ClientInfo): Promise<TokenPair>;
   refresh(input: { refreshToken: string } & ClientInfo): Promise<TokenPair>;
   logout(input: { refreshToken: string; scope: LogoutScope } & ClientInfo): Promise<void>;
+  /**
+   * The checks of `login`, `completeSecondFactor` and `loginWithPasskey` without the API session
+   * they end in: what the hosted sign-in pages (src/oauth/) use to open a browser session instead.
+   * Same refusals, same failure events, same throttle (withLoginThrottle wraps `checkPassword`).
+   */
+  checkPassword(input: { email: string; password: string } & ClientInfo): Promise<PasswordCheck>;
+  checkSecondFactor(input: { mfaToken: string; code?: string | undefined; recoveryCode?: string | undefined; passkey?: AuthenticationResponseJSON | undefined } & ClientInfo): Promise<SignInProof>;
+  checkPasskey(input: { response: AuthenticationResponseJSON } & ClientInfo): Promise<SignInProof>;
 }
+
+/** Who signed in, and how: what a session (API or browser) is started from. */
+export interface SignInProof {
+  user: User;
+  amr: string[];
+  authTime: Date;
+  /** The details of the login_succeeded event. */
+  details: Record<string, unknown> | null;
+}
+
+export type PasswordCheck = { kind: "signed_in"; proof: SignInProof } | { kind: "mfa_required"; mfaToken: string; methods: SecondFactorMethod[] };
 
 /**
  * NIST SP 800-63B §5.1.1.2: Unicode passwords are normalised (NFKC) before hashing, so the same
@@ -165,7 +184,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const invalidRefreshToken = () => new ProblemError("INVALID_REFRESH_TOKEN");
 
   /** A new session (one login) and its first token pair. */
-  async function startSession(user: User, client: ClientInfo, now: Date, proof: { amr: string[]; authTime: Date }, details: Record<string, unknown> | null): Promise<TokenPair> {
+  async function startSession({ user, amr, authTime, details }: SignInProof, client: ClientInfo, now: Date): Promise<TokenPair> {
+    const proof = { amr, authTime };
     const sessionId = uuidv7();
     const refreshToken = createRefreshToken(sessionId);
     const session = await sessions.create({
@@ -185,7 +205,21 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     return issuePair(session, refreshToken, user.roles, now);
   }
 
-  return {
+  const service: AuthService = {
+    async login(input) {
+      const check = await service.checkPassword(input);
+      if (check.kind === "mfa_required") return check;
+      return { kind: "tokens", pair: await startSession(check.proof, input, clock()) };
+    },
+
+    async completeSecondFactor(input) {
+      return startSession(await service.checkSecondFactor(input), input, clock());
+    },
+
+    async loginWithPasskey(input) {
+      return startSession(await service.checkPasskey(input), input, clock());
+    },
+
     async register({ email, password, name, userAgent, ip }) {
       assertAcceptableNewPassword(passwordPolicy, password);
       const passwordHash = await hasher.hash(normalisePassword(password), signInJob(ip));
@@ -195,7 +229,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       return user;
     },
 
-    async login({ email, password, userAgent, ip }) {
+    async checkPassword({ email, password, userAgent, ip }) {
       const user = await users.findByEmail(email);
       const normalised = normalisePassword(password);
       if (!user) {
@@ -231,11 +265,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         const methods = (await options.secondFactor.methods?.(user.id)) ?? ["totp", "recovery_code"];
         return { kind: "mfa_required", mfaToken: await options.secondFactor.startLoginChallenge(user.id, now), methods };
       }
-      const pair = await startSession(user, { userAgent, ip }, now, { amr: ["pwd"], authTime: now }, needsRehash ? { password_rehashed: true } : null);
-      return { kind: "tokens", pair };
+      return { kind: "signed_in", proof: { user, amr: ["pwd"], authTime: now, details: needsRehash ? { password_rehashed: true } : null } };
     },
 
-    async completeSecondFactor({ mfaToken, code, recoveryCode, passkey, userAgent, ip }) {
+    async checkSecondFactor({ mfaToken, code, recoveryCode, passkey, userAgent, ip }) {
       const { secondFactor } = options;
       if (!secondFactor) throw new ProblemError("INVALID_MFA_TOKEN");
       if (passkey !== undefined && !secondFactor.completeLoginChallengeWithPasskey) throw new ProblemError("INVALID_MFA_TOKEN");
@@ -247,10 +280,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       // Disabled between the two steps: as at the first one, only someone who knows the password learns it.
       if (!user) throw new ProblemError("INVALID_MFA_TOKEN");
       if (user.disabledAt) throw new ProblemError("ACCOUNT_DISABLED");
-      return startSession(user, { userAgent, ip }, clock(), proof, { second_factor: passkey !== undefined ? "passkey" : code !== undefined ? "totp" : "recovery_code" });
+      return { user, amr: proof.amr, authTime: proof.authTime, details: { second_factor: passkey !== undefined ? "passkey" : code !== undefined ? "totp" : "recovery_code" } };
     },
 
-    async loginWithPasskey({ response, userAgent, ip }) {
+    async checkPasskey({ response, userAgent, ip }) {
       if (!options.passkeys) throw new ProblemError("INVALID_PASSKEY");
       // Verified first: as with a password, only someone holding the passkey learns that the account is disabled or unverified.
       const proof = await options.passkeys.verifyLogin({ response, userAgent, ip });
@@ -266,8 +299,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         await recordEvent("login_failed", { userId: user.id, userAgent, ip, details: { reason: "email_not_verified", method: "passkey" } });
         throw new ProblemError("EMAIL_NOT_VERIFIED", { detail: "Confirm the address with the link sent to it (POST /email/verification sends a new one) before logging in." });
       }
-      const now = clock();
-      return startSession(user, { userAgent, ip }, now, { amr: proof.amr, authTime: now }, { method: "passkey", passkey_id: proof.passkeyId });
+      return { user, amr: proof.amr, authTime: clock(), details: { method: "passkey", passkey_id: proof.passkeyId } };
     },
 
     async refresh({ refreshToken, userAgent, ip }) {
@@ -337,4 +369,5 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       await recordEvent("logged_out", { userId: session.userId, sessionId, userAgent, ip, details: { scope, sessions_revoked: count } });
     },
   };
+  return service;
 }

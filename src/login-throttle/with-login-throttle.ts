@@ -151,14 +151,16 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
   };
 }
 
-/** Login under the throttle, as a decorator of `AuthService.login`. */
+/**
+ * The password checks under the throttle, as a decorator of `AuthService.login` and of
+ * `checkPassword` (the hosted sign-in page's check): one budget per account for both.
+ */
 export function withLoginThrottle(auth: AuthService, throttle: LoginThrottle | undefined): AuthService {
   if (!throttle) return auth;
+  const hooks: GuardHooks = { isWrongPassword: (error) => error instanceof ProblemError && error.code === "INVALID_CREDENTIALS" };
   return {
     ...auth,
-    login: (input) =>
-      throttle.guard({ email: input.email, ip: input.ip }, () => auth.login(input), {
-        isWrongPassword: (error) => error instanceof ProblemError && error.code === "INVALID_CREDENTIALS",
-      }),
+    login: (input) => throttle.guard({ email: input.email, ip: input.ip }, () => auth.login(input), hooks),
+    checkPassword: (input) => throttle.guard({ email: input.email, ip: input.ip }, () => auth.checkPassword(input), hooks),
   };
 }
