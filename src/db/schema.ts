@@ -218,7 +218,94 @@ export const passkeyChallenges = pgTable(
 );
 export type PasskeyChallengeRow = typeof passkeyChallenges.$inferSelect;
 
-export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens, mfaTotpFactors, mfaRecoveryCodes, mfaLoginChallenges, passkeyCredentials, passkeyChallenges };
+/**
+ * The OAuth provider (src/oauth/). Codes and pending authorization requests are kept only as
+ * SHA-256 hashes of the random values handed to the browser (256 bits: a fast hash suffices), so a
+ * dump of these tables holds nothing that can be presented. `client_id` columns carry no foreign key
+ * here: the client registry's table lands in its own migration and deleting a client removes these
+ * rows explicitly (OAuthStore.deleteForClient).
+ */
+
+/**
+ * An authorization code (RFC 6749 §4.1.2): single use (`consumed_at` set by one conditional
+ * update), bound to its client, redirect URI and PKCE challenge. `session_id` is the grant its
+ * exchange started, so a second exchange can revoke it (§4.1.2: "SHOULD revoke").
+ */
+export const oauthAuthorizationCodes = pgTable(
+  "oauth_authorization_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    clientId: text("client_id").notNull(),
+    userId: ownerUserId(),
+    redirectUri: text("redirect_uri").notNull(),
+    scopes: text("scopes").array().notNull(),
+    codeChallenge: text("code_challenge").notNull(),
+    nonce: text("nonce"),
+    resource: text("resource"),
+    amr: text("amr").array().notNull(),
+    authTime: instant("auth_time").notNull(),
+    /** The browser session (its session id) the user was signed in with: the ID token's `sid`. */
+    browserSessionId: uuid("browser_session_id"),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
+    consumedAt: instant("consumed_at"),
+    sessionId: uuid("session_id"),
+  },
+  (table) => [index("oauth_authorization_codes_expires_at_idx").on(table.expiresAt)],
+);
+export type OAuthAuthorizationCodeRow = typeof oauthAuthorizationCodes.$inferSelect;
+
+/**
+ * An OAuth grant: the session (src/sessions/) a code exchange started, with the client it belongs
+ * to and what it was granted. The session holds the refresh token family; this row says whose.
+ */
+export const oauthGrants = pgTable(
+  "oauth_grants",
+  {
+    sessionId: uuid("session_id").primaryKey(),
+    clientId: text("client_id").notNull(),
+    userId: ownerUserId(),
+    scopes: text("scopes").array().notNull(),
+    resource: text("resource"),
+    createdAt: instant("created_at").notNull(),
+  },
+  (table) => [index("oauth_grants_user_id_idx").on(table.userId), index("oauth_grants_client_id_idx").on(table.clientId)],
+);
+export type OAuthGrantRow = typeof oauthGrants.$inferSelect;
+
+/** What a user allowed a third-party client (the consent page), remembered until revoked. */
+export const oauthConsents = pgTable(
+  "oauth_consents",
+  {
+    userId: ownerUserId(),
+    clientId: text("client_id").notNull(),
+    scopes: text("scopes").array().notNull(),
+    grantedAt: instant("granted_at").notNull(),
+  },
+  (table) => [uniqueIndex("oauth_consents_user_client_unique").on(table.userId, table.clientId)],
+);
+export type OAuthConsentRow = typeof oauthConsents.$inferSelect;
+
+/**
+ * An authorization request waiting for the user (sign-in, second factor, consent): the validated
+ * parameters, so the pages carry only a random id. `not_before` is set for `prompt=login` and
+ * `max_age`: only a sign-in at or after it completes the request.
+ */
+export const oauthAuthorizationRequests = pgTable(
+  "oauth_authorization_requests",
+  {
+    idHash: text("id_hash").primaryKey(),
+    clientId: text("client_id").notNull(),
+    parameters: jsonb("parameters").$type<Record<string, unknown>>().notNull(),
+    notBefore: instant("not_before"),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
+  },
+  (table) => [index("oauth_authorization_requests_expires_at_idx").on(table.expiresAt)],
+);
+export type OAuthAuthorizationRequestRow = typeof oauthAuthorizationRequests.$inferSelect;
+
+export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens, mfaTotpFactors, mfaRecoveryCodes, mfaLoginChallenges, passkeyCredentials, passkeyChallenges, oauthAuthorizationCodes, oauthGrants, oauthConsents, oauthAuthorizationRequests };
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;

@@ -28,6 +28,10 @@ export const SECURITY_EVENT_TYPES = [
   "passkey_removed",
   "passkey_login",
   "passkey_clone_suspected",
+  "oauth_authorized",
+  "oauth_code_reused",
+  "oauth_consent_granted",
+  "oauth_consent_revoked",
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
