@@ -29,8 +29,11 @@ const ORIGIN_SOURCE = /^https?:\/\/(?:(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?
  * a comma would end the source (or the directive) and let a caller inject a policy of its own, and
  * a path would silently widen or narrow what is meant, so only bare origins and schemes pass.
  */
+/** Schemes whose documents run in (or as) a page: never a place a form may lead. */
+const SCRIPTABLE_SCHEMES = new Set(["javascript:", "data:", "blob:", "filesystem:", "vbscript:"]);
+
 function formActionSource(source: string): string {
-  if (SCHEME_SOURCE.test(source)) return source.toLowerCase();
+  if (SCHEME_SOURCE.test(source) && !SCRIPTABLE_SCHEMES.has(source.toLowerCase())) return source.toLowerCase();
   if (ORIGIN_SOURCE.test(source)) return source.toLowerCase();
   throw new TypeError(`not a CSP origin or scheme source: ${JSON.stringify(source)}`);
 }
