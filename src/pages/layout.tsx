@@ -50,7 +50,7 @@ button.secondary{background:transparent;color:var(--text);border-color:var(--bor
 a{color:var(--accent)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .alert{border:1px solid var(--danger);color:var(--danger);border-radius:.375rem;padding:.625rem .75rem;margin:0 0 1rem}
-.alert:empty{display:none}
+.alert:empty{border:0;padding:0;margin:0}
 ul.scopes{padding-left:1.25rem;margin:0 0 1.25rem}ul.scopes li{margin:0 0 .5rem}
 details{margin:0 0 1rem}summary{cursor:pointer;color:var(--accent)}
 .divider{text-align:center;color:var(--muted);margin:.25rem 0 1rem}
@@ -106,7 +106,10 @@ export function HiddenFields({ csrfToken, hiddenFields }: Pick<FormPageProps, "c
   );
 }
 
-/** An error announced to screen readers as it appears (role="alert"); empty, it takes no room. */
+/**
+ * An error announced to screen readers as it appears (role="alert"). Empty, it takes no room but
+ * stays rendered (not display:none), so text a script puts in later is still announced.
+ */
 export function ErrorMessage({ id, message }: { id: string; message?: string | undefined }) {
   return (
     <div id={id} class="alert" role="alert">
