@@ -231,7 +231,9 @@ export function createApp(appDeps: AppDeps) {
     c.set("services", services);
     await next();
   });
-  app.use(secureHeaders({ crossOriginResourcePolicy: "same-origin" }));
+  // `overwrite: false`: a header an answer set itself stays (the hosted pages' own nonce CSP and
+  // X-Frame-Options DENY, src/pages/page-security.ts); every other answer gets the defaults.
+  app.use(secureHeaders({ crossOriginResourcePolicy: "same-origin", overwrite: false }));
   // Personal data and tokens are never cached; the few public documents opt out (src/http/cache-control.ts).
   app.use(noStoreByDefault());
   app.use(async function logRequest(c, next) {

@@ -202,6 +202,9 @@ const privateJwks = z
       .min(1, "must hold at least one key"),
   );
 
+/** The pages' default accent: a calm blue, 6.3:1 against white (WCAG AA for text on it and of it). */
+export const DEFAULT_ACCENT_COLOR = "#1a5fb4";
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().trim().min(1).default("0.0.0.0"),
@@ -314,6 +317,15 @@ const envSchema = z.object({
   // Mail-sending routes: per client IP, and per recipient address whoever asks.
   RATE_LIMIT_MAIL: countPerDuration(1_000_000).prefault("20/1h"),
   MAIL_LIMIT_PER_ADDRESS: countPerDuration(1_000).prefault("3/1h"),
+  // The hosted pages' branding (README, "Hosted pages"): product name, logo file, accent colour.
+  PAGES_PRODUCT_NAME: z.string().trim().min(1).max(100, "must be at most 100 characters").optional(),
+  PAGES_LOGO_FILE: z.string().trim().min(1).optional(),
+  PAGES_ACCENT_COLOR: z
+    .string()
+    .trim()
+    .regex(/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i, "must be a hex colour, #rgb or #rrggbb")
+    .transform((colour) => colour.toLowerCase())
+    .default(DEFAULT_ACCENT_COLOR),
   // GET /doc (the OpenAPI document) and /ui (Swagger UI); off: both answer 404.
   DOCS_ENABLED: flag.default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -475,6 +487,11 @@ function configSchema(options: LoadConfigOptions) {
         accountMaxFailures: env.LOGIN_THROTTLE_ACCOUNT_CAP!.limit,
         accountWindowSeconds: env.LOGIN_THROTTLE_ACCOUNT_CAP!.windowSeconds,
       },
+      /**
+       * The hosted pages' branding. `logoFile` is only a path: src/pages/branding.ts reads it (once,
+       * at the start, so a missing or unsupported file fails the start like a bad variable).
+       */
+      pages: { productName: env.PAGES_PRODUCT_NAME ?? env.MAIL_PRODUCT_NAME, logoFile: env.PAGES_LOGO_FILE, accentColor: env.PAGES_ACCENT_COLOR },
       /** `enabled`: /doc and /ui (and its assets) are served; otherwise they are 404s like any unknown path. */
       docs: { enabled: env.DOCS_ENABLED },
       logLevel: env.LOG_LEVEL,
