@@ -34,6 +34,7 @@ import { createPasskeyService } from "./passkeys/index.js";
 import { createPasskeysRouter } from "./routes/passkeys/passkeys.index.js";
 import { createSwaggerUi } from "./docs/swagger-ui.js";
 import { createProblemsRouter } from "./routes/problems/problems.index.js";
+import { createClientService } from "./oauth/clients/index.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -209,6 +210,12 @@ export function createApp(appDeps: AppDeps) {
     emailFlows,
     mfa,
     passkeys,
+    clients: createClientService({
+      clients: deps.clients,
+      clock,
+      // TODO(lead): end the client's sessions
+      endGrants: async () => {},
+    }),
     admin: createAdminService({ users, sessions, clock, recordEvent, resetSecondFactors: (input) => mfa.adminReset(input) }),
     config: deps.config,
     issuer: deps.config.jwt.issuer,

@@ -21,6 +21,7 @@ import { createSqlOneTimeTokenStore } from "./recovery/index.js";
 import { createBackgroundTasks } from "./lib/background.js";
 import { createSecretBox, createSqlMfaStore } from "./mfa/index.js";
 import { createSqlPasskeyStore } from "./passkeys/index.js";
+import { createSqlClientStore } from "./oauth/clients/index.js";
 
 /**
  * The one composition root: config + opened handles -> every dependency of the app. Pure and
@@ -63,7 +64,7 @@ export interface ComposeOptions {
 }
 
 /** The stores over the opened storage, the /readyz checks that belong to them, and their upkeep. */
-export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "mfa" | "passkeys" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
+export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "mfa" | "passkeys" | "clients" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
   /** Reclaims expired SQL sessions and events past retention (Redis expires its own keys). */
   prune(now: Date): Promise<void>;
 }
@@ -83,6 +84,8 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
   // Second factors always in SQL, for the same reason.
   const mfa = createSqlMfaStore({ db: database.db });
   const passkeys = createSqlPasskeyStore({ db: database.db });
+  // OAuth clients always in SQL: a Redis eviction must never lose a client or forget a spent assertion.
+  const clients = createSqlClientStore({ db: database.db });
   const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
   const pruneEvents = async (now: Date) => {
     await events.pruneBefore(new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000));
@@ -91,7 +94,7 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
     await passkeys.pruneBefore(now);
   };
 
-  const sqlAlways = { users, events, oneTimeTokens, mfa, passkeys, readinessChecks };
+  const sqlAlways = { users, events, oneTimeTokens, mfa, passkeys, clients, readinessChecks };
   if (config.redis && redis) {
     const prefix = config.redis.keyPrefix;
     const sessions = createRedisSessionStore({ client: redis, keyPrefix: prefix });

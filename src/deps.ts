@@ -20,6 +20,7 @@ import type { BackgroundTasks } from "./lib/background.js";
 import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
 import type { MfaService, MfaStore, SecretBox } from "./mfa/index.js";
 import type { PasskeyService, PasskeyStore } from "./passkeys/index.js";
+import type { ClientService, ClientStore } from "./oauth/clients/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -45,6 +46,8 @@ export interface AppDeps {
   mfaSecretBox?: SecretBox;
   /** Passkeys: WebAuthn credentials and the challenges of ceremonies in flight (SQL). */
   passkeys: PasskeyStore;
+  /** The OAuth client registry (SQL). */
+  clients: ClientStore;
   /** Where the flows put messages: the mail queue's enqueue; `configured` false without any transport. */
   mail: MailOutbox;
   mailTemplates: MailTemplates;
@@ -85,6 +88,8 @@ export interface AppServices {
   emailFlows: EmailFlowsService;
   mfa: MfaService;
   passkeys: PasskeyService;
+  /** The OAuth client registry's rules (admin API, CLI). */
+  clients: ClientService;
   config: Pick<Config, "http">;
   /** The public base URL (JWT_ISSUER, no trailing slash): the metadata's issuer, the problem pages' links. */
   issuer: string;
