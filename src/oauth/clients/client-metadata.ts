@@ -1,4 +1,6 @@
-import { z } from "zod";
+// zod as @hono/zod-openapi extends it: the admin API documents these very schemas (`.openapi()`),
+// and a process that loads this module first (the CLI) must find that method on them too.
+import { z } from "@hono/zod-openapi";
 import type { FieldError } from "../../http/problem.js";
 import type { ClientAuthMethod, GrantType, OAuthClient } from "./store.js";
 
