@@ -34,6 +34,11 @@ import { createPasskeyService } from "./passkeys/index.js";
 import { createPasskeysRouter } from "./routes/passkeys/passkeys.index.js";
 import { createSwaggerUi } from "./docs/swagger-ui.js";
 import { createProblemsRouter } from "./routes/problems/problems.index.js";
+import { createClientAuthentication, createClientService } from "./oauth/clients/index.js";
+import { createOAuthProvider, OAuthError } from "./oauth/index.js";
+import { createOAuthRouter } from "./routes/oauth/oauth.index.js";
+import { renderOAuthError } from "./routes/oauth/oauth-error-response.js";
+import { createOAuthPagesRouter } from "./routes/oauth-pages/oauth-pages.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -203,12 +208,30 @@ export function createApp(appDeps: AppDeps) {
     recordEvent,
     background: deps.background,
   });
+  const { issuer } = deps.config.jwt;
+  const oauth = createOAuthProvider({
+    store: deps.oauth,
+    sessions,
+    users,
+    keys: deps.signingKeys,
+    issuer,
+    defaultAudience: deps.config.jwt.audience,
+    accessTokenTtlSeconds: deps.config.tokens.accessTokenTtlSeconds,
+    lifetimes: deps.config.tokens,
+    clock,
+    recordEvent,
+    findClient: (id) => deps.clients.get(id),
+    authenticateClient: createClientAuthentication({ clients: deps.clients, issuer, tokenEndpoint: `${issuer}/oauth/token` }),
+  });
   const services: AppServices = {
     auth,
     account,
     emailFlows,
     mfa,
     passkeys,
+    clients: createClientService({ clients: deps.clients, clock, endGrants: (clientId) => oauth.endClientGrants(clientId) }),
+    oauth,
+    branding: deps.branding,
     admin: createAdminService({ users, sessions, clock, recordEvent, resetSecondFactors: (input) => mfa.adminReset(input) }),
     config: deps.config,
     issuer: deps.config.jwt.issuer,
@@ -269,6 +292,8 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", createMfaRouter());
   app.route("/", createPasskeysRouter());
   app.route("/", createServiceRouter());
+  app.route("/", createOAuthRouter());
+  app.route("/", createOAuthPagesRouter());
   app.route("/", createProblemsRouter());
   observability.mountMetricsEndpoint(app);
 
@@ -278,7 +303,6 @@ export function createApp(appDeps: AppDeps) {
     bearerFormat: "JWT",
     description: "An access token from /login or /refresh",
   });
-  const { issuer } = deps.config.jwt;
   // DOCS_ENABLED=false (e.g. in production): neither is mounted, so both are the usual 404 problem.
   if (deps.config.docs.enabled) {
     // Built once, on the first request (every route is registered by then), and served as it is.
@@ -311,7 +335,10 @@ export function createApp(appDeps: AppDeps) {
   }
 
   app.notFound((c) => renderProblem(c, new ProblemError("NOT_FOUND", { detail: "No such endpoint." }), { issuer, requestId: c.var.requestId }));
-  app.onError((error, c) => renderProblem(c, toProblem(error, c), { issuer, requestId: c.var.requestId }));
+  app.onError((error, c) =>
+    // The OAuth endpoints' own errors keep RFC 6749's shape; everything else is a problem.
+    error instanceof OAuthError ? renderOAuthError(c, error) : renderProblem(c, toProblem(error, c), { issuer, requestId: c.var.requestId }),
+  );
 
   return app;
 }

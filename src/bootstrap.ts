@@ -1,3 +1,4 @@
+import { loadBranding } from "./pages/index.js";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Cluster, Redis } from "ioredis";
@@ -215,6 +216,8 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
   const storage = await openStorage(config, logger);
   const mail = await openMail(config, logger);
   const mfaEncryptionKey = await loadMfaEncryptionKey(config, logger);
+  // Read once: a missing or oversized logo fails the start, not the first sign-in page.
+  const branding = await loadBranding(config.pages);
 
   const password = await createPasswordHasher({
     implementation: config.passwordHashing.hasher,
@@ -238,7 +241,7 @@ export async function createRuntime(config: Config, options: CreateRuntimeOption
   const tracing = config.tracing ? (await import("./observability/tracing-sdk.js")).startTracing(config.tracing) : undefined;
   if (config.tracing) logger.info({ endpoint: new URL(config.tracing.tracesUrl).origin, serviceName: config.tracing.serviceName }, "exporting traces over OTLP/HTTP");
 
-  const { deps, prune } = compose(config, { ...storage, ...mail, hasher, signingKeys, ...(mfaEncryptionKey && { mfaEncryptionKey }) }, {
+  const { deps, prune } = compose(config, { ...storage, ...mail, hasher, signingKeys, branding, ...(mfaEncryptionKey && { mfaEncryptionKey }) }, {
     logger,
     metricsRegistry,
     ...(options.remoteAddress && { remoteAddress: options.remoteAddress }),

@@ -21,6 +21,9 @@ import { createSqlOneTimeTokenStore } from "./recovery/index.js";
 import { createBackgroundTasks } from "./lib/background.js";
 import { createSecretBox, createSqlMfaStore } from "./mfa/index.js";
 import { createSqlPasskeyStore } from "./passkeys/index.js";
+import { createSqlClientStore } from "./oauth/clients/index.js";
+import { createSqlOAuthStore } from "./oauth/index.js";
+import type { Branding } from "./pages/index.js";
 
 /**
  * The one composition root: config + opened handles -> every dependency of the app. Pure and
@@ -45,6 +48,8 @@ export interface Handles extends StorageHandles {
   mailTemplates: MailTemplates;
   /** The key that seals TOTP secrets (config or the development key); absent: enrolment answers 503. */
   mfaEncryptionKey?: Uint8Array;
+  /** The hosted pages' branding with the logo read (loadBranding); absent: config.pages without a logo. */
+  branding?: Branding;
 }
 
 export interface ComposeOptions {
@@ -63,7 +68,7 @@ export interface ComposeOptions {
 }
 
 /** The stores over the opened storage, the /readyz checks that belong to them, and their upkeep. */
-export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "mfa" | "passkeys" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
+export interface Stores extends Pick<AppDeps, "users" | "sessions" | "events" | "oneTimeTokens" | "mfa" | "passkeys" | "clients" | "oauth" | "rateLimitStore" | "loginThrottleStore" | "readinessChecks"> {
   /** Reclaims expired SQL sessions and events past retention (Redis expires its own keys). */
   prune(now: Date): Promise<void>;
 }
@@ -83,15 +88,20 @@ export function composeStores(config: Pick<Config, "redis" | "securityEvents">, 
   // Second factors always in SQL, for the same reason.
   const mfa = createSqlMfaStore({ db: database.db });
   const passkeys = createSqlPasskeyStore({ db: database.db });
+  // OAuth clients always in SQL: a Redis eviction must never lose a client or forget a spent assertion.
+  const clients = createSqlClientStore({ db: database.db });
+  // The OAuth provider's codes, grants and consents too.
+  const oauth = createSqlOAuthStore({ db: database.db });
   const readinessChecks: ReadinessCheck[] = [{ name: "database", check: () => database.ping() }];
   const pruneEvents = async (now: Date) => {
     await events.pruneBefore(new Date(now.getTime() - config.securityEvents.retentionSeconds * 1000));
     await oneTimeTokens.pruneBefore(now);
     await mfa.pruneBefore(now);
     await passkeys.pruneBefore(now);
+    await oauth.purgeExpired(now);
   };
 
-  const sqlAlways = { users, events, oneTimeTokens, mfa, passkeys, readinessChecks };
+  const sqlAlways = { users, events, oneTimeTokens, mfa, passkeys, clients, oauth, readinessChecks };
   if (config.redis && redis) {
     const prefix = config.redis.keyPrefix;
     const sessions = createRedisSessionStore({ client: redis, keyPrefix: prefix });
@@ -143,6 +153,8 @@ export function compose(config: Config, handles: Handles, options: ComposeOption
       logger: options.logger,
       ...stores,
       hasher: handles.hasher,
+      signingKeys: handles.signingKeys,
+      branding: handles.branding ?? { productName: config.pages.productName, accentColor: config.pages.accentColor },
       passwordPolicy: createPasswordPolicy({ minLength: config.passwords.minLength }),
       accessTokens: createAccessTokensFromConfig(config, handles.signingKeys, options.accessTokens),
       clock: options.clock ?? (() => new Date()),

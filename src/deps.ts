@@ -20,6 +20,10 @@ import type { BackgroundTasks } from "./lib/background.js";
 import type { EmailFlowsService, MailOutbox, OneTimeTokenStore } from "./recovery/index.js";
 import type { MfaService, MfaStore, SecretBox } from "./mfa/index.js";
 import type { PasskeyService, PasskeyStore } from "./passkeys/index.js";
+import type { ClientService, ClientStore } from "./oauth/clients/index.js";
+import type { OAuthProvider, OAuthStore } from "./oauth/index.js";
+import type { SigningKeys } from "./tokens/jwt.js";
+import type { Branding } from "./pages/index.js";
 
 /** Something /readyz asks; `check` rejects when the dependency does not answer. */
 export interface ReadinessCheck {
@@ -45,6 +49,14 @@ export interface AppDeps {
   mfaSecretBox?: SecretBox;
   /** Passkeys: WebAuthn credentials and the challenges of ceremonies in flight (SQL). */
   passkeys: PasskeyStore;
+  /** The OAuth client registry (SQL). */
+  clients: ClientStore;
+  /** The OAuth provider's codes, grants, consents and pending requests (SQL). */
+  oauth: OAuthStore;
+  /** The signing keys (the OAuth provider signs ID tokens with them). */
+  signingKeys: SigningKeys;
+  /** The hosted pages' product name, logo and colour (PAGES_*), read once at start. */
+  branding: Branding;
   /** Where the flows put messages: the mail queue's enqueue; `configured` false without any transport. */
   mail: MailOutbox;
   mailTemplates: MailTemplates;
@@ -85,6 +97,10 @@ export interface AppServices {
   emailFlows: EmailFlowsService;
   mfa: MfaService;
   passkeys: PasskeyService;
+  /** The OAuth client registry's rules (admin API, CLI). */
+  clients: ClientService;
+  oauth: OAuthProvider;
+  branding: Branding;
   config: Pick<Config, "http">;
   /** The public base URL (JWT_ISSUER, no trailing slash): the metadata's issuer, the problem pages' links. */
   issuer: string;

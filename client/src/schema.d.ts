@@ -213,6 +213,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List OAuth clients, oldest first
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says).
+         */
+        get: operations["adminListClients"];
+        put?: never;
+        /**
+         * Register an OAuth client
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says). A confidential client gets a `client_secret`, shown in this answer only (stored as a hash); a public client gets none and must use PKCE.
+         */
+        post: operations["adminCreateClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One OAuth client
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says).
+         */
+        get: operations["adminGetClient"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an OAuth client and end its grants
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says).
+         */
+        delete: operations["adminDeleteClient"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an OAuth client's settings
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says). The fields given replace the stored ones; the result must satisfy the same rules as a new client. The type cannot change.
+         */
+        patch: operations["adminUpdateClient"];
+        trace?: never;
+    };
     "/admin/users/{id}": {
         parameters: {
             query?: never;
@@ -292,6 +344,26 @@ export interface paths {
          * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says).
          */
         delete: operations["adminRevokeUserSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/clients/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace an OAuth client's secret
+         * @description Needs the `admin` role, as the user holds it now (a role removed is refused on the next request, whatever the token's `roles` claim says). The old secret stops working at once; the new one is shown in this answer only. 409 for a client without a secret (public, or private_key_jwt).
+         */
+        post: operations["adminRotateClientSecret"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -806,7 +878,7 @@ export interface components {
              * @description Stable machine-readable code; the table of codes is in the service's API.md and at /problems/{slug}
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_MFA_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "INVALID_PASSKEY" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INVALID_MFA_CODE" | "MFA_CODE_REQUIRED" | "PASSKEY_REGISTRATION_FAILED" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED" | "MFA_NOT_CONFIGURED";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_MFA_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "INVALID_PASSKEY" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INVALID_MFA_CODE" | "MFA_CODE_REQUIRED" | "PASSKEY_REGISTRATION_FAILED" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "CLIENT_NOT_FOUND" | "CLIENT_HAS_NO_SECRET" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED" | "MFA_NOT_CONFIGURED";
             /** @description The answer's X-Request-Id */
             request_id?: string;
             errors?: {
@@ -1082,6 +1154,130 @@ export interface components {
         };
         /**
          * @example {
+         *       "client_id": "n3V8yQm2Tq6cWk1xZpR4sA",
+         *       "name": "Web app",
+         *       "type": "confidential",
+         *       "redirect_uris": [
+         *         "https://app.example.com/callback"
+         *       ],
+         *       "post_logout_redirect_uris": [
+         *         "https://app.example.com/"
+         *       ],
+         *       "grant_types": [
+         *         "authorization_code",
+         *         "refresh_token"
+         *       ],
+         *       "scopes": [
+         *         "openid",
+         *         "profile",
+         *         "email",
+         *         "offline_access"
+         *       ],
+         *       "first_party": true,
+         *       "token_endpoint_auth_method": "client_secret_basic",
+         *       "jwks": null,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z",
+         *       "client_secret": "kq0cS1y7bq3Jk5b0xv7o0w7q4yYx1H3E0mZ2nq8d5cE"
+         *     }
+         */
+        OAuthClientWithSecret: components["schemas"]["OAuthClient"] & {
+            /** @description Shown this once, for a client that authenticates with a secret; only its hash is stored */
+            client_secret?: string;
+        };
+        /**
+         * @example {
+         *       "client_id": "n3V8yQm2Tq6cWk1xZpR4sA",
+         *       "name": "Web app",
+         *       "type": "confidential",
+         *       "redirect_uris": [
+         *         "https://app.example.com/callback"
+         *       ],
+         *       "post_logout_redirect_uris": [
+         *         "https://app.example.com/"
+         *       ],
+         *       "grant_types": [
+         *         "authorization_code",
+         *         "refresh_token"
+         *       ],
+         *       "scopes": [
+         *         "openid",
+         *         "profile",
+         *         "email",
+         *         "offline_access"
+         *       ],
+         *       "first_party": true,
+         *       "token_endpoint_auth_method": "client_secret_basic",
+         *       "jwks": null,
+         *       "created_at": "2026-11-28T13:45:00.000Z",
+         *       "updated_at": "2026-11-28T13:45:00.000Z"
+         *     }
+         */
+        OAuthClient: {
+            client_id: string;
+            name: string;
+            /** @enum {string} */
+            type: "public" | "confidential";
+            redirect_uris: string[];
+            post_logout_redirect_uris: string[];
+            grant_types: ("authorization_code" | "refresh_token" | "client_credentials")[];
+            scopes: string[];
+            first_party: boolean;
+            /** @enum {string} */
+            token_endpoint_auth_method: "none" | "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+            /** @description Public keys for private_key_jwt (RFC 7523); null otherwise */
+            jwks: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "name": "Web app",
+         *       "type": "confidential",
+         *       "redirect_uris": [
+         *         "https://app.example.com/callback"
+         *       ],
+         *       "grant_types": [
+         *         "authorization_code",
+         *         "refresh_token"
+         *       ],
+         *       "scopes": [
+         *         "openid",
+         *         "profile",
+         *         "email",
+         *         "offline_access"
+         *       ],
+         *       "first_party": true
+         *     }
+         */
+        CreateClientRequest: {
+            name: string;
+            /** @enum {string} */
+            type: "public" | "confidential";
+            /** @default [] */
+            redirect_uris?: string[];
+            /** @default [] */
+            post_logout_redirect_uris?: string[];
+            grant_types?: ("authorization_code" | "refresh_token" | "client_credentials")[];
+            scopes?: string[];
+            /** @default false */
+            first_party?: boolean;
+            /** @enum {string} */
+            token_endpoint_auth_method?: "none" | "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+            jwks?: ({
+                /** @enum {string} */
+                kty: "RSA" | "EC" | "OKP";
+                kid?: string;
+            } & {
+                [key: string]: unknown;
+            })[] | null;
+        };
+        /**
+         * @example {
          *       "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
          *       "email": "ada@example.com",
          *       "name": "Ada Lovelace",
@@ -1121,6 +1317,41 @@ export interface components {
          * @example {
          *       "items": [
          *         {
+         *           "client_id": "n3V8yQm2Tq6cWk1xZpR4sA",
+         *           "name": "Web app",
+         *           "type": "confidential",
+         *           "redirect_uris": [
+         *             "https://app.example.com/callback"
+         *           ],
+         *           "post_logout_redirect_uris": [
+         *             "https://app.example.com/"
+         *           ],
+         *           "grant_types": [
+         *             "authorization_code",
+         *             "refresh_token"
+         *           ],
+         *           "scopes": [
+         *             "openid",
+         *             "profile",
+         *             "email",
+         *             "offline_access"
+         *           ],
+         *           "first_party": true,
+         *           "token_endpoint_auth_method": "client_secret_basic",
+         *           "jwks": null,
+         *           "created_at": "2026-11-28T13:45:00.000Z",
+         *           "updated_at": "2026-11-28T13:45:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        OAuthClientList: {
+            items: components["schemas"]["OAuthClient"][];
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
          *           "id": "0193b7e4-5f1c-7a2b-9c3d-4e5f6a7b8c9d",
          *           "email": "ada@example.com",
          *           "name": "Ada Lovelace",
@@ -1139,6 +1370,39 @@ export interface components {
         AdminUserPage: {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "client_secret": "kq0cS1y7bq3Jk5b0xv7o0w7q4yYx1H3E0mZ2nq8d5cE"
+         *     }
+         */
+        ClientSecret: {
+            client_secret: string;
+        };
+        /**
+         * @example {
+         *       "name": "Web app (staging)",
+         *       "redirect_uris": [
+         *         "https://staging.app.example.com/callback"
+         *       ]
+         *     }
+         */
+        UpdateClientRequest: {
+            name?: string;
+            redirect_uris?: string[];
+            post_logout_redirect_uris?: string[];
+            grant_types?: ("authorization_code" | "refresh_token" | "client_credentials")[];
+            scopes?: string[];
+            first_party?: boolean;
+            /** @enum {string} */
+            token_endpoint_auth_method?: "none" | "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+            jwks?: ({
+                /** @enum {string} */
+                kty: "RSA" | "EC" | "OKP";
+                kid?: string;
+            } & {
+                [key: string]: unknown;
+            })[] | null;
         };
         /**
          * @example {
@@ -1664,7 +1928,7 @@ export interface components {
              */
             type: string;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_MFA_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "INVALID_PASSKEY" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INVALID_MFA_CODE" | "MFA_CODE_REQUIRED" | "PASSKEY_REGISTRATION_FAILED" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED" | "MFA_NOT_CONFIGURED";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "PASSWORD_MALFORMED" | "PASSWORD_MOSTLY_INVISIBLE" | "PASSWORD_TOO_REPETITIVE" | "PASSWORD_TOO_COMMON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "INVALID_REFRESH_TOKEN" | "INVALID_MFA_TOKEN" | "INVALID_ONE_TIME_TOKEN" | "INVALID_PASSKEY" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "WRONG_PASSWORD" | "INVALID_MFA_CODE" | "MFA_CODE_REQUIRED" | "PASSKEY_REGISTRATION_FAILED" | "INSUFFICIENT_ROLE" | "NOT_FOUND" | "CLIENT_NOT_FOUND" | "CLIENT_HAS_NO_SECRET" | "EMAIL_TAKEN" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "MAIL_NOT_CONFIGURED" | "MFA_NOT_CONFIGURED";
             status: number;
             title: string;
             /** @description What the problem means and what a client can do about it */
@@ -2877,6 +3141,462 @@ export interface operations {
             };
         };
     };
+    adminListClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every registered client */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClientList"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
+            403: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminCreateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClientRequest"];
+            };
+        };
+        responses: {
+            /** @description The client, with its secret this once */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClientWithSecret"];
+                };
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
+            403: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminGetClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClient"];
+                };
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
+            403: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (CLIENT_NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminDeleteClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client and its grants are gone */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
+            403: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (CLIENT_NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminUpdateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateClientRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated client */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClient"];
+                };
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
+            403: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (CLIENT_NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    Connection: components["headers"]["ConnectionClose"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     adminGetUser: {
         parameters: {
             query?: never;
@@ -3321,6 +4041,106 @@ export interface operations {
             };
             /** @description Not found (NOT_FOUND) */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminRotateClientSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientSecret"];
+                };
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed (INSUFFICIENT_ROLE) */
+            403: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (CLIENT_NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict (CLIENT_HAS_NO_SECRET) */
+            409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "Cache-Control": components["headers"]["CacheControlNoStore"];

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { JWK } from "jose";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /** Every instant is a `timestamptz`, read as a Date. */
@@ -221,10 +222,13 @@ export type PasskeyChallengeRow = typeof passkeyChallenges.$inferSelect;
 /**
  * The OAuth provider (src/oauth/). Codes and pending authorization requests are kept only as
  * SHA-256 hashes of the random values handed to the browser (256 bits: a fast hash suffices), so a
- * dump of these tables holds nothing that can be presented. `client_id` columns carry no foreign key
- * here: the client registry's table lands in its own migration and deleting a client removes these
- * rows explicitly (OAuthStore.deleteForClient).
+ * dump of these tables holds nothing that can be presented. Each row belongs to a client and goes
+ * with it (`ownerClientId`); the sessions of its grants are revoked first (OAuthProvider.endClientGrants).
  */
+const ownerClientId = () =>
+  text("client_id")
+    .notNull()
+    .references(() => oauthClients.id, { onDelete: "cascade" });
 
 /**
  * An authorization code (RFC 6749 §4.1.2): single use (`consumed_at` set by one conditional
@@ -235,7 +239,7 @@ export const oauthAuthorizationCodes = pgTable(
   "oauth_authorization_codes",
   {
     codeHash: text("code_hash").primaryKey(),
-    clientId: text("client_id").notNull(),
+    clientId: ownerClientId(),
     userId: ownerUserId(),
     redirectUri: text("redirect_uri").notNull(),
     scopes: text("scopes").array().notNull(),
@@ -263,7 +267,7 @@ export const oauthGrants = pgTable(
   "oauth_grants",
   {
     sessionId: uuid("session_id").primaryKey(),
-    clientId: text("client_id").notNull(),
+    clientId: ownerClientId(),
     userId: ownerUserId(),
     scopes: text("scopes").array().notNull(),
     resource: text("resource"),
@@ -278,7 +282,7 @@ export const oauthConsents = pgTable(
   "oauth_consents",
   {
     userId: ownerUserId(),
-    clientId: text("client_id").notNull(),
+    clientId: ownerClientId(),
     scopes: text("scopes").array().notNull(),
     grantedAt: instant("granted_at").notNull(),
   },
@@ -295,7 +299,7 @@ export const oauthAuthorizationRequests = pgTable(
   "oauth_authorization_requests",
   {
     idHash: text("id_hash").primaryKey(),
-    clientId: text("client_id").notNull(),
+    clientId: ownerClientId(),
     parameters: jsonb("parameters").$type<Record<string, unknown>>().notNull(),
     notBefore: instant("not_before"),
     createdAt: instant("created_at").notNull(),
@@ -305,7 +309,48 @@ export const oauthAuthorizationRequests = pgTable(
 );
 export type OAuthAuthorizationRequestRow = typeof oauthAuthorizationRequests.$inferSelect;
 
-export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens, mfaTotpFactors, mfaRecoveryCodes, mfaLoginChallenges, passkeyCredentials, passkeyChallenges, oauthAuthorizationCodes, oauthGrants, oauthConsents, oauthAuthorizationRequests };
+/**
+ * Registered OAuth clients (src/oauth/clients/). `id` is the `client_id`, random and URL-safe.
+ * `secret_hash` is the SHA-256 (hex) of a confidential client's secret, null for public clients
+ * and for private_key_jwt ones: the secret is 256 random bits, so a fast hash is enough (nothing to
+ * brute-force), and the database never holds a secret that can be presented. `jwks` holds public
+ * keys only (private_key_jwt, RFC 7523).
+ */
+export const oauthClients = pgTable("oauth_clients", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  type: text("type").notNull(),
+  secretHash: text("secret_hash"),
+  redirectUris: text("redirect_uris").array().notNull(),
+  postLogoutRedirectUris: text("post_logout_redirect_uris").array().notNull(),
+  grantTypes: text("grant_types").array().notNull(),
+  scopes: text("scopes").array().notNull(),
+  firstParty: boolean("first_party").notNull().default(false),
+  tokenEndpointAuthMethod: text("token_endpoint_auth_method").notNull(),
+  jwks: jsonb("jwks").$type<JWK[]>(),
+  createdAt: instant("created_at").notNull(),
+  updatedAt: instant("updated_at").notNull(),
+}, (table) => [index("oauth_clients_created_at_idx").on(table.createdAt, table.id)]);
+export type OAuthClientRow = typeof oauthClients.$inferSelect;
+
+/**
+ * The `jti`s of private_key_jwt client assertions already accepted (RFC 7523 §3: single use), by
+ * SHA-256 of `client_id \0 jti` (one fixed-length key, whatever the client put in its jti), until
+ * the assertion's own `exp`: after that the assertion is refused as expired anyway.
+ */
+export const oauthClientAssertions = pgTable(
+  "oauth_client_assertions",
+  {
+    jtiHash: text("jti_hash").primaryKey(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => oauthClients.id, { onDelete: "cascade" }),
+    expiresAt: instant("expires_at").notNull(),
+  },
+  (table) => [index("oauth_client_assertions_expires_at_idx").on(table.expiresAt), index("oauth_client_assertions_client_id_idx").on(table.clientId)],
+);
+
+export const schema = { users, sessions, spentRefreshTokens, securityEvents, oneTimeTokens, mfaTotpFactors, mfaRecoveryCodes, mfaLoginChallenges, passkeyCredentials, passkeyChallenges, oauthClients, oauthClientAssertions, oauthAuthorizationCodes, oauthGrants, oauthConsents, oauthAuthorizationRequests };
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;

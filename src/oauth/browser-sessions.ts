@@ -24,8 +24,8 @@ export interface BrowserSession {
 }
 
 export interface BrowserSessions {
-  /** Opens a session for a completed sign-in; returns the cookie's value. */
-  open(proof: SignInProof, client: ClientInfo): Promise<{ cookie: string; session: BrowserSession }>;
+  /** Opens a session for a completed sign-in; returns the cookie's value and how long it lives. */
+  open(proof: SignInProof, client: ClientInfo): Promise<{ cookie: string; session: BrowserSession; maxAgeSeconds: number }>;
   /** The live session the cookie names (its user still enabled), or null. */
   find(cookie: string | undefined): Promise<BrowserSession | null>;
   /** Ends the session the cookie names; returns it, or null when there was none. */
@@ -66,7 +66,8 @@ export function createBrowserSessions(options: BrowserSessionOptions): BrowserSe
         authTime,
       });
       await recordEvent("login_succeeded", { userId: user.id, sessionId, userAgent: client.userAgent, ip: client.ip, details: { ...details, via: "hosted_sign_in" } });
-      return { cookie, session: { sessionId, userId: user.id, amr, authTime } };
+      // Never rotated, so its idle lifetime is its whole lifetime.
+      return { cookie, session: { sessionId, userId: user.id, amr, authTime }, maxAgeSeconds: Math.min(options.idleTtlSeconds, options.maxLifetimeSeconds) };
     },
 
     async find(cookie) {

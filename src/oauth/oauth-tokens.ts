@@ -1,6 +1,7 @@
 import { compactVerify, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { toBase64Url } from "../lib/encoding.js";
 import type { SigningKeys } from "../tokens/jwt.js";
+import type { ScopedClaims } from "./userinfo-claims.js";
 
 /**
  * The tokens the OAuth provider signs: access tokens in the service's one JWT profile (RFC 9068,
@@ -44,7 +45,7 @@ export interface IdTokenInput {
   sessionId: string | null;
   accessToken: string;
   /** Claims of the granted scopes (name, email, ...). */
-  claims: Record<string, unknown>;
+  claims: ScopedClaims;
 }
 
 const ACCESS_TOKEN_TYP = "at+jwt";

@@ -22,7 +22,8 @@ import type { SigningKeys } from "../tokens/jwt.js";
 import type { UserStore } from "../users/store.js";
 import { createAuthorization, type Authorization } from "./authorization.js";
 import { createBrowserSessions, type BrowserSessions } from "./browser-sessions.js";
-import type { OAuthClient } from "./clients/store.js";
+import type { AuthenticateClient, OAuthClient } from "./clients/index.js";
+import { endClientGrants, endGrants } from "./grants.js";
 import { createEndSession, type EndSession } from "./end-session.js";
 import { OAuthError } from "./errors.js";
 import { createOAuthTokenSigner, type OAuthTokenSigner } from "./oauth-tokens.js";
@@ -30,12 +31,12 @@ import type { OAuthStore } from "./store.js";
 import { createTokenEndpoint, type TokenEndpoint } from "./token-endpoint.js";
 import { createTokenManagement, type TokenManagement } from "./token-management.js";
 
-/** How the token, revocation and introspection endpoints learn which client is calling (src/oauth/clients/). */
-export type AuthenticateClient = (input: { authorization: string | undefined; form: Record<string, string | undefined> }) => Promise<OAuthClient>;
 
 export interface OAuthProvider {
   readonly issuer: string;
   readonly signer: OAuthTokenSigner;
+  /** The algorithm of the signing key; empty with an HS256 secret (the provider is then unavailable). */
+  readonly signingAlgorithms: string[];
   authorization: Authorization;
   browserSessions: BrowserSessions;
   tokens: TokenEndpoint;
@@ -45,7 +46,7 @@ export interface OAuthProvider {
   findClient(id: string): Promise<OAuthClient | null>;
   /** The user's grants and consents, for /sessions and the consent list (by client). */
   grantsOf(userId: string): ReturnType<OAuthStore["listGrantsByUser"]>;
-  /** Ends every grant of a client (its deletion). */
+  /** Ends every grant of a client (before its deletion). */
   endClientGrants(clientId: string): Promise<void>;
   /** The user's consent for a client, withdrawn, and the grants it allowed ended. */
   revokeConsent(userId: string, clientId: string, info: ClientInfo): Promise<boolean>;
@@ -90,14 +91,12 @@ export function createOAuthProvider(options: OAuthProviderOptions): OAuthProvide
     maxLifetimeSeconds: options.lifetimes.sessionMaxLifetimeSeconds,
   });
 
-  async function endGrants(sessionIds: string[]): Promise<void> {
-    await Promise.all(sessionIds.map((id) => sessions.revoke(id)));
-    await store.deleteGrants(sessionIds);
-  }
+  const grantStorage = { sessions, store };
 
   return {
     issuer,
     signer,
+    signingAlgorithms: keys.publicJwks.length > 0 ? [keys.signing.alg] : [],
     authorization: createAuthorization({
       store,
       findClient: options.findClient,
@@ -114,15 +113,11 @@ export function createOAuthProvider(options: OAuthProviderOptions): OAuthProvide
     authenticateClient: options.authenticateClient,
     findClient: options.findClient,
     grantsOf: (userId) => store.listGrantsByUser(userId),
-    async endClientGrants(clientId) {
-      const grants = await store.listGrantsByClient(clientId);
-      await endGrants(grants.map((grant) => grant.sessionId));
-      await store.deleteForClient(clientId);
-    },
+    endClientGrants: (clientId) => endClientGrants(grantStorage, clientId),
     async revokeConsent(userId, clientId, info) {
       const removed = await store.deleteConsent(userId, clientId);
       const grants = (await store.listGrantsByUser(userId)).filter((grant) => grant.clientId === clientId);
-      await endGrants(grants.map((grant) => grant.sessionId));
+      await endGrants(grantStorage, grants.map((grant) => grant.sessionId));
       if (removed) await recordEvent("oauth_consent_revoked", { userId, sessionId: null, userAgent: info.userAgent, ip: info.ip, details: { client_id: clientId, grants_ended: grants.length } });
       return removed;
     },

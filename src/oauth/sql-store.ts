@@ -119,13 +119,6 @@ export function createSqlOAuthStore({ db }: SqlOAuthStoreOptions): OAuthStore {
       return row ?? null;
     },
 
-    async deleteForClient(clientId) {
-      await db.delete(oauthAuthorizationCodes).where(eq(oauthAuthorizationCodes.clientId, clientId));
-      await db.delete(oauthGrants).where(eq(oauthGrants.clientId, clientId));
-      await db.delete(oauthConsents).where(eq(oauthConsents.clientId, clientId));
-      await db.delete(oauthAuthorizationRequests).where(eq(oauthAuthorizationRequests.clientId, clientId));
-    },
-
     async purgeExpired(now) {
       const codes = await db.delete(oauthAuthorizationCodes).where(lte(oauthAuthorizationCodes.expiresAt, now)).returning({ h: oauthAuthorizationCodes.codeHash });
       const requests = await db.delete(oauthAuthorizationRequests).where(lte(oauthAuthorizationRequests.expiresAt, now)).returning({ h: oauthAuthorizationRequests.idHash });

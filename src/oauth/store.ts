@@ -92,8 +92,6 @@ export interface OAuthStore {
   /** Removes it; true for the one call that did (so a request completes once). */
   consumeAuthorizationRequest(idHash: string, now: Date): Promise<AuthorizationRequestRecord | null>;
 
-  /** Everything of a deleted client: codes, grants, consents, pending requests. */
-  deleteForClient(clientId: string): Promise<void>;
   /** Removes expired codes and requests; returns how many rows went. */
   purgeExpired(now: Date): Promise<number>;
 }

@@ -9,7 +9,7 @@ import { OAuthError } from "./errors.js";
 import type { OAuthTokenSigner } from "./oauth-tokens.js";
 import type { OAuthStore } from "./store.js";
 import { sessionIdOfOAuthRefreshToken } from "./token-endpoint.js";
-import { userClaims } from "./userinfo-claims.js";
+import { userClaims, type UserInfo } from "./userinfo-claims.js";
 
 /**
  * What a client or a resource server asks about tokens after they were issued: revocation (RFC
@@ -26,7 +26,7 @@ export interface TokenManagement {
   revoke(client: OAuthClient, token: string | undefined, info: ClientInfo): Promise<void>;
   introspect(client: OAuthClient, token: string | undefined): Promise<IntrospectionResponse>;
   /** The claims of the token's user for its scopes; OAuthError invalid_token / insufficient_scope otherwise. */
-  userinfo(accessToken: string | undefined): Promise<Record<string, unknown>>;
+  userinfo(accessToken: string | undefined): Promise<UserInfo>;
 }
 
 export interface TokenManagementOptions {

@@ -170,10 +170,25 @@ export const AUTH_RATE_LIMITS = [
       { method: "POST", path: "/login" },
       { method: "POST", path: "/login/passkey/options" },
       { method: "POST", path: "/login/passkey" },
+      // The hosted sign-in page's password and passkey (src/routes/oauth-pages/).
+      { method: "POST", path: "/oauth/sign-in" },
+      { method: "POST", path: "/oauth/sign-in/passkey/options" },
+      { method: "POST", path: "/oauth/sign-in/passkey" },
     ],
     onStoreFailure: "closed",
   },
-  { name: "refresh", policy: "refresh", routes: [{ method: "POST", path: "/refresh" }], onStoreFailure: "open" },
+  {
+    // The OAuth token endpoint (codes, refresh tokens, client secrets) and its siblings count with /refresh.
+    name: "refresh",
+    policy: "refresh",
+    routes: [
+      { method: "POST", path: "/refresh" },
+      { method: "POST", path: "/oauth/token" },
+      { method: "POST", path: "/oauth/revoke" },
+      { method: "POST", path: "/oauth/introspect" },
+    ],
+    onStoreFailure: "open",
+  },
   {
     name: "passwordConfirm",
     policy: "password-confirm",
@@ -195,6 +210,7 @@ export const AUTH_RATE_LIMITS = [
       { method: "DELETE", path: "/me/mfa/totp" },
       { method: "POST", path: "/me/mfa/recovery-codes" },
       { method: "POST", path: "/login/mfa" },
+      { method: "POST", path: "/oauth/sign-in/second-factor" },
       // Passkeys: the routes that verify an attestation or a step-up, and those that store a challenge.
       { method: "POST", path: "/login/mfa/passkey/options" },
       { method: "POST", path: "/me/passkeys/options" },

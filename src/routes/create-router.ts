@@ -1,10 +1,11 @@
 import { OpenAPIHono, type RouteConfig, type RouteConfigToEnv, type RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../deps.js";
+import type { ZodError } from "zod";
 import { validationHook } from "../http/validation.js";
 
-/** Every router shares the hook that turns a zod failure into a 400 problem. */
-export function createRouter() {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+/** Every router shares the hook that turns a zod failure into a 400 problem (the OAuth endpoints bring their own). */
+export function createRouter(hook: (result: { success: boolean; target: string; error?: ZodError }) => void = validationHook) {
+  return new OpenAPIHono<AppEnv>({ defaultHook: hook as typeof validationHook });
 }
 
 /**
@@ -25,8 +26,8 @@ type HandlersFor<R, H> = { [K in keyof H]: K extends keyof R ? (R[K] extends Rou
  * the OpenAPI document, and a namespace's key order differs between runtimes and loaders (vitest's
  * transform keeps declaration order).
  */
-export function routerOf<R extends object, H extends HandlersFor<R, H>>(routes: R, handlers: H) {
-  const router = createRouter();
+export function routerOf<R extends object, H extends HandlersFor<R, H>>(routes: R, handlers: H, hook?: Parameters<typeof createRouter>[0]) {
+  const router = createRouter(hook);
   for (const name of Object.keys(handlers).sort() as Array<keyof H & keyof R>) {
     // The pairing is checked by HandlersFor; inside the loop TypeScript sees only unions of them.
     router.openapi(routes[name] as RouteConfig, handlers[name] as never);

@@ -152,3 +152,39 @@ describe("npm run admin -- grant|revoke <email> [role]", { timeout: 120_000 }, (
     }
   });
 });
+
+describe("npm run admin -- client create|list|delete", { timeout: 120_000 }, () => {
+  const dataDirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("registers a confidential client on the embedded database, printing its secret once, lists it and deletes it", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "auth-admin-cli-"));
+    dataDirs.push(dataDir);
+    const args = ["client", "create", "--name", "Web app", "--type", "confidential", "--redirect-uri", "https://app.example/cb", "--grant", "authorization_code", "--grant", "refresh_token", "--scope", "openid profile email offline_access", "--first-party"];
+    const created = await admin(args, { DATA_DIR: dataDir });
+    expect(created.code, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout);
+    expect(client).toMatchObject({ name: "Web app", type: "confidential", redirect_uris: ["https://app.example/cb"], scopes: ["openid", "profile", "email", "offline_access"], first_party: true, token_endpoint_auth_method: "client_secret_basic" });
+    expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const listed = await admin(["client", "list"], { DATA_DIR: dataDir });
+    expect(JSON.parse(listed.stdout).map((c: { client_id: string }) => c.client_id)).toEqual([client.client_id]);
+    expect(listed.stdout).not.toContain(client.client_secret);
+    expect((await admin(["client", "delete", client.client_id], { DATA_DIR: dataDir })).code).toBe(0);
+    expect(JSON.parse((await admin(["client", "list"], { DATA_DIR: dataDir })).stdout)).toEqual([]);
+  });
+
+  it("refuses a client that breaks the rules, and bad usage", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "auth-admin-cli-"));
+    dataDirs.push(dataDir);
+    const insecure = await admin(["client", "create", "--name", "X", "--type", "public", "--redirect-uri", "http://app.example/cb"], { DATA_DIR: dataDir });
+    expect(insecure.code).toBe(2);
+    expect(insecure.stderr).toContain("loopback");
+    const machine = await admin(["client", "create", "--name", "X", "--type", "public", "--grant", "client_credentials"], { DATA_DIR: dataDir });
+    expect(machine.code).toBe(1);
+    expect(machine.stderr).toContain("client_credentials is only for confidential clients");
+    expect((await admin(["client", "delete", "unknown"], { DATA_DIR: dataDir })).code).toBe(1);
+    expect((await admin(["client", "rename"], { DATA_DIR: dataDir })).stderr).toContain("usage:");
+  });
+});

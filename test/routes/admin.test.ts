@@ -26,6 +26,12 @@ describeEachBackend("roles and the admin API", (backend) => {
       ["PATCH", `/admin/users/${id}`, { disabled: true }],
       ["DELETE", `/admin/users/${id}/sessions`, undefined],
       ["DELETE", `/admin/users/${id}/mfa`, undefined],
+      ["POST", "/admin/clients", { name: "App", type: "public", redirect_uris: ["https://app.example/cb"] }],
+      ["GET", "/admin/clients", undefined],
+      ["GET", "/admin/clients/some-client", undefined],
+      ["PATCH", "/admin/clients/some-client", { name: "Renamed" }],
+      ["DELETE", "/admin/clients/some-client", undefined],
+      ["POST", "/admin/clients/some-client/secret", undefined],
     ] as const;
 
   it("answers a token without the admin role with 403 insufficient_scope on every admin route, and changes nothing", async () => {

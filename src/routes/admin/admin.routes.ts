@@ -3,6 +3,13 @@ import { BEARER_SECURITY, BODY_PROBLEMS, DEPENDENCY_PROBLEMS, jsonBody, jsonCont
 import { requireAuth } from "../../auth/require-auth.js";
 import { requireRole } from "../../auth/require-role.js";
 import {
+  ClientIdParamsSchema,
+  ClientSecretSchema,
+  CreateClientBodySchema,
+  OAuthClientListSchema,
+  OAuthClientSchema,
+  OAuthClientWithSecretSchema,
+  UpdateClientBodySchema,
   AdminUserDetailSchema,
   AdminUserPageSchema,
   AdminUserSchema,
@@ -95,5 +102,101 @@ export const resetUserMfa = createRoute({
   responses: {
     204: { description: "The user has no second factor now" },
     ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, "NOT_FOUND", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+
+export const createClient = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  tags,
+  method: "post",
+  path: "/admin/clients",
+  operationId: "adminCreateClient",
+  summary: "Register an OAuth client",
+  description: `${description} A confidential client gets a \`client_secret\`, shown in this answer only (stored as a hash); a public client gets none and must use PKCE.`,
+  request: { body: jsonBody(CreateClientBodySchema) },
+  responses: {
+    201: jsonContent(OAuthClientWithSecretSchema, "The client, with its secret this once"),
+    ...problemResponses(...BODY_PROBLEMS, ...AUTH_PROBLEMS, ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const listClients = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  tags,
+  method: "get",
+  path: "/admin/clients",
+  operationId: "adminListClients",
+  summary: "List OAuth clients, oldest first",
+  description,
+  responses: {
+    200: jsonContent(OAuthClientListSchema, "Every registered client"),
+    ...problemResponses(...AUTH_PROBLEMS, ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const getClient = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  tags,
+  method: "get",
+  path: "/admin/clients/{id}",
+  operationId: "adminGetClient",
+  summary: "One OAuth client",
+  description,
+  request: { params: ClientIdParamsSchema },
+  responses: {
+    200: jsonContent(OAuthClientSchema, "The client"),
+    ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, "CLIENT_NOT_FOUND", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const updateClient = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  tags,
+  method: "patch",
+  path: "/admin/clients/{id}",
+  operationId: "adminUpdateClient",
+  summary: "Change an OAuth client's settings",
+  description: `${description} The fields given replace the stored ones; the result must satisfy the same rules as a new client. The type cannot change.`,
+  request: { params: ClientIdParamsSchema, body: jsonBody(UpdateClientBodySchema) },
+  responses: {
+    200: jsonContent(OAuthClientSchema, "The updated client"),
+    ...problemResponses(...BODY_PROBLEMS, ...AUTH_PROBLEMS, "CLIENT_NOT_FOUND", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const deleteClient = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  tags,
+  method: "delete",
+  path: "/admin/clients/{id}",
+  operationId: "adminDeleteClient",
+  summary: "Delete an OAuth client and end its grants",
+  description,
+  request: { params: ClientIdParamsSchema },
+  responses: {
+    204: { description: "The client and its grants are gone" },
+    ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, "CLIENT_NOT_FOUND", ...DEPENDENCY_PROBLEMS),
+  },
+});
+
+export const rotateClientSecret = createRoute({
+  security: BEARER_SECURITY,
+  middleware: [requireAuth(), requireRole({ anyOf: ["admin"] })] as const,
+  tags,
+  method: "post",
+  path: "/admin/clients/{id}/secret",
+  operationId: "adminRotateClientSecret",
+  summary: "Replace an OAuth client's secret",
+  description: `${description} The old secret stops working at once; the new one is shown in this answer only. 409 for a client without a secret (public, or private_key_jwt).`,
+  request: { params: ClientIdParamsSchema },
+  responses: {
+    200: jsonContent(ClientSecretSchema, "The new secret"),
+    ...problemResponses("VALIDATION_FAILED", ...AUTH_PROBLEMS, "CLIENT_NOT_FOUND", "CLIENT_HAS_NO_SECRET", ...DEPENDENCY_PROBLEMS),
   },
 });

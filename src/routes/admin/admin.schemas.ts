@@ -4,6 +4,8 @@ import { isWellFormedText, limitQueryParam, NO_CONTROL_CHARACTERS } from "../../
 import { isUuid } from "../../lib/uuid.js";
 import type { User } from "../../users/store.js";
 import { EXAMPLE, UserSchema, toUserBody } from "../auth/auth.schemas.js";
+import type { OAuthClient } from "../../oauth/clients/index.js";
+import { AUTH_METHODS, CreateClientFieldsSchema, GRANT_TYPES, UpdateClientFieldsSchema } from "../../oauth/clients/client-metadata.js";
 
 const EXAMPLE_ADMIN_USER = {
   id: EXAMPLE.userId,
@@ -84,4 +86,75 @@ export const UpdateUserBodySchema = z
 
 export function toAdminUserBody(user: User): z.infer<typeof AdminUserSchema> {
   return { ...toUserBody(user), disabled_at: user.disabledAt?.toISOString() ?? null };
+}
+
+const EXAMPLE_CLIENT = {
+  client_id: "n3V8yQm2Tq6cWk1xZpR4sA",
+  name: "Web app",
+  type: "confidential" as const,
+  redirect_uris: ["https://app.example.com/callback"],
+  post_logout_redirect_uris: ["https://app.example.com/"],
+  grant_types: ["authorization_code" as const, "refresh_token" as const],
+  scopes: ["openid", "profile", "email", "offline_access"],
+  first_party: true,
+  token_endpoint_auth_method: "client_secret_basic" as const,
+  jwks: null,
+  created_at: EXAMPLE.createdAt,
+  updated_at: EXAMPLE.updatedAt,
+};
+const EXAMPLE_SECRET = "kq0cS1y7bq3Jk5b0xv7o0w7q4yYx1H3E0mZ2nq8d5cE";
+
+export const OAuthClientSchema = z
+  .object({
+    client_id: z.string(),
+    name: z.string(),
+    type: z.enum(["public", "confidential"]),
+    redirect_uris: z.array(z.string()),
+    post_logout_redirect_uris: z.array(z.string()),
+    grant_types: z.array(z.enum(GRANT_TYPES)),
+    scopes: z.array(z.string()),
+    first_party: z.boolean(),
+    token_endpoint_auth_method: z.enum(AUTH_METHODS),
+    jwks: z.array(z.record(z.string(), z.unknown())).nullable().openapi({ description: "Public keys for private_key_jwt (RFC 7523); null otherwise" }),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .openapi("OAuthClient", { example: EXAMPLE_CLIENT });
+
+export const OAuthClientWithSecretSchema = OAuthClientSchema.extend({
+  client_secret: z.string().optional().openapi({ description: "Shown this once, for a client that authenticates with a secret; only its hash is stored" }),
+}).openapi("OAuthClientWithSecret", { example: { ...EXAMPLE_CLIENT, client_secret: EXAMPLE_SECRET } });
+
+export const OAuthClientListSchema = z.object({ items: z.array(OAuthClientSchema) }).openapi("OAuthClientList", { example: { items: [EXAMPLE_CLIENT] } });
+
+export const ClientSecretSchema = z.object({ client_secret: z.string() }).openapi("ClientSecret", { example: { client_secret: EXAMPLE_SECRET } });
+
+export const CreateClientBodySchema = CreateClientFieldsSchema.openapi("CreateClientRequest", {
+  example: { name: "Web app", type: "confidential", redirect_uris: ["https://app.example.com/callback"], grant_types: ["authorization_code", "refresh_token"], scopes: ["openid", "profile", "email", "offline_access"], first_party: true },
+});
+
+export const UpdateClientBodySchema = UpdateClientFieldsSchema.openapi("UpdateClientRequest", { example: { name: "Web app (staging)", redirect_uris: ["https://staging.app.example.com/callback"] } });
+
+export const ClientIdParamsSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a client_id")
+    .openapi({ param: { name: "id", in: "path" }, example: EXAMPLE_CLIENT.client_id }),
+});
+
+export function toClientBody(client: OAuthClient): z.infer<typeof OAuthClientSchema> {
+  return {
+    client_id: client.id,
+    name: client.name,
+    type: client.type,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    scopes: client.scopes,
+    first_party: client.firstParty,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    jwks: client.jwks as Record<string, unknown>[] | null,
+    created_at: client.createdAt.toISOString(),
+    updated_at: client.updatedAt.toISOString(),
+  };
 }

@@ -1,7 +1,5 @@
 import type { AppRouteHandler } from "../create-router.js";
-import { authorizationServerMetadata as metadataOf } from "../../oauth/metadata.js";
 import type {
-  authorizationServerMetadata as AuthorizationServerMetadataRoute,
   healthz as HealthzRoute,
   jwks as JwksRoute,
   readyz as ReadyzRoute,
@@ -60,7 +58,3 @@ export const jwks: AppRouteHandler<typeof JwksRoute> = (c) => {
   );
 };
 
-export const authorizationServerMetadata: AppRouteHandler<typeof AuthorizationServerMetadataRoute> = (c) => {
-  c.header("cache-control", `public, max-age=${PUBLIC_DOCUMENT_MAX_AGE_SECONDS}`);
-  return c.json(metadataOf(c.var.services.issuer), 200);
-};

@@ -27,24 +27,6 @@ const JwkSetSchema = z.object({ keys: z.array(JwkSchema) }).openapi("JwkSet", {
   example: { keys: [{ kty: "OKP", kid: "2026-11-ed25519", alg: "EdDSA", use: "sig", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" }] },
 });
 
-const AuthorizationServerMetadataSchema = z
-  .object({
-    issuer: z.url().openapi({ description: "JWT_ISSUER: the `iss` of every access token" }),
-    jwks_uri: z.url().openapi({ description: "The keys that verify access tokens" }),
-    response_types_supported: z.array(z.string()).openapi({ description: "Empty until the service has an authorization endpoint" }),
-    grant_types_supported: z.array(z.string()).openapi({ description: "Empty until the service has an OAuth token endpoint" }),
-    service_documentation: z.url().openapi({ description: "Human-readable API documentation (Swagger UI)" }),
-  })
-  .openapi("AuthorizationServerMetadata", {
-    description: "RFC 8414 authorization server metadata",
-    example: {
-      issuer: "https://auth.example.com",
-      jwks_uri: "https://auth.example.com/.well-known/jwks.json",
-      response_types_supported: [],
-      grant_types_supported: [],
-      service_documentation: "https://auth.example.com/ui",
-    },
-  });
 
 /** The public documents: short caching, so that a rotated key or a new capability shows within minutes. */
 const publicCacheHeaders = { "Cache-Control": headerRef("CacheControlPublic") };
@@ -95,17 +77,3 @@ export const jwks = createRoute({
   },
 });
 
-export const authorizationServerMetadata = createRoute({
-  method: "get",
-  path: "/.well-known/oauth-authorization-server",
-  operationId: "getAuthorizationServerMetadata",
-  tags: ["Discovery"],
-  summary: "RFC 8414 authorization server metadata: the issuer and where its keys are",
-  description:
-    "What is true today: `issuer` and `jwks_uri`. There is no authorization or OAuth token endpoint yet, so `response_types_supported` and `grant_types_supported` are empty.",
-  security: NO_SECURITY,
-  responses: {
-    200: { ...jsonContent(AuthorizationServerMetadataSchema, "The metadata"), headers: publicCacheHeaders },
-    ...NO_CLIENT_ERROR_EXPECTED,
-  },
-});
