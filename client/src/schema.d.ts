@@ -677,26 +677,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/.well-known/oauth-authorization-server": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * RFC 8414 authorization server metadata: the issuer and where its keys are
-         * @description What is true today: `issuer` and `jwks_uri`. There is no authorization or OAuth token endpoint yet, so `response_types_supported` and `grant_types_supported` are empty.
-         */
-        get: operations["getAuthorizationServerMetadata"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -751,6 +731,130 @@ export interface paths {
         get: operations["checkReadiness"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * RFC 8414 authorization server metadata
+         * @description The same document as /.well-known/openid-configuration (one source). Verifiers of access tokens find `jwks_uri` here from a token's issuer.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OpenID Connect Discovery 1.0: the provider's endpoints and what it supports
+         * @description The same document as /.well-known/oauth-authorization-server (one source).
+         */
+        get: operations["getOpenIdConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OIDC Core §5.3 userinfo: the claims of the access token's scopes
+         * @description An access token with the openid scope; `profile` releases name and updated_at, `email` the address and whether it is verified.
+         */
+        get: operations["getUserInfo"];
+        put?: never;
+        /**
+         * OIDC Core §5.3 userinfo: the claims of the access token's scopes
+         * @description An access token with the openid scope; `profile` releases name and updated_at, `email` the address and whether it is verified.
+         */
+        post: operations["postUserInfo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RFC 7662 token introspection, for confidential clients (resource servers)
+         * @description The client authenticates with its registered method: HTTP Basic (client_secret_basic), client_id and client_secret in the form (client_secret_post), a signed client_assertion (private_key_jwt, RFC 7523), or, for a public client, client_id alone. Public clients are refused. An access token is active while it is unexpired and its grant (session) and user are live; a refresh token is shown only to the client that holds it.
+         */
+        post: operations["introspectToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The OAuth 2.1 token endpoint: authorization_code (PKCE S256), refresh_token, client_credentials
+         * @description The client authenticates with its registered method: HTTP Basic (client_secret_basic), client_id and client_secret in the form (client_secret_post), a signed client_assertion (private_key_jwt, RFC 7523), or, for a public client, client_id alone. A code is single use: a second use fails and revokes what the first issued. A refresh token rotates on every use; presenting a spent one revokes the grant.
+         */
+        post: operations["requestToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RFC 7009 token revocation
+         * @description The client authenticates with its registered method: HTTP Basic (client_secret_basic), client_id and client_secret in the form (client_secret_post), a signed client_assertion (private_key_jwt, RFC 7523), or, for a public client, client_id alone. A refresh token ends its grant; an access token ends the grant it belongs to (its session). An unknown token, or another client's, changes nothing and answers 200 all the same.
+         */
+        post: operations["revokeToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1096,7 +1200,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "registered" | "login_succeeded" | "login_failed" | "refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "password_confirmation_failed" | "roles_changed" | "account_disabled" | "account_enabled" | "sessions_revoked_by_admin" | "email_verification_sent" | "email_verified" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "mfa_enabled" | "mfa_disabled" | "mfa_challenge_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "passkey_added" | "passkey_removed" | "passkey_login" | "passkey_clone_suspected";
+            type: "registered" | "login_succeeded" | "login_failed" | "refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "password_confirmation_failed" | "roles_changed" | "account_disabled" | "account_enabled" | "sessions_revoked_by_admin" | "email_verification_sent" | "email_verified" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "mfa_enabled" | "mfa_disabled" | "mfa_challenge_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "passkey_added" | "passkey_removed" | "passkey_login" | "passkey_clone_suspected" | "oauth_authorized" | "oauth_code_reused" | "oauth_consent_granted" | "oauth_consent_revoked";
             /** Format: date-time */
             occurred_at: string;
             ip: string | null;
@@ -1814,37 +1918,6 @@ export interface components {
             recovery_code?: string;
         };
         /**
-         * @description RFC 8414 authorization server metadata
-         * @example {
-         *       "issuer": "https://auth.example.com",
-         *       "jwks_uri": "https://auth.example.com/.well-known/jwks.json",
-         *       "response_types_supported": [],
-         *       "grant_types_supported": [],
-         *       "service_documentation": "https://auth.example.com/ui"
-         *     }
-         */
-        AuthorizationServerMetadata: {
-            /**
-             * Format: uri
-             * @description JWT_ISSUER: the `iss` of every access token
-             */
-            issuer: string;
-            /**
-             * Format: uri
-             * @description The keys that verify access tokens
-             */
-            jwks_uri: string;
-            /** @description Empty until the service has an authorization endpoint */
-            response_types_supported: string[];
-            /** @description Empty until the service has an OAuth token endpoint */
-            grant_types_supported: string[];
-            /**
-             * Format: uri
-             * @description Human-readable API documentation (Swagger UI)
-             */
-            service_documentation: string;
-        };
-        /**
          * @example {
          *       "keys": [
          *         {
@@ -1895,6 +1968,264 @@ export interface components {
             checks: {
                 [key: string]: "ok" | "unavailable";
             };
+        };
+        /**
+         * @description RFC 8414 authorization server metadata, also served as OpenID Connect Discovery 1.0
+         * @example {
+         *       "issuer": "https://auth.example.com",
+         *       "authorization_endpoint": "https://auth.example.com/oauth/authorize",
+         *       "token_endpoint": "https://auth.example.com/oauth/token",
+         *       "userinfo_endpoint": "https://auth.example.com/oauth/userinfo",
+         *       "jwks_uri": "https://auth.example.com/.well-known/jwks.json",
+         *       "revocation_endpoint": "https://auth.example.com/oauth/revoke",
+         *       "introspection_endpoint": "https://auth.example.com/oauth/introspect",
+         *       "end_session_endpoint": "https://auth.example.com/oauth/logout",
+         *       "scopes_supported": [
+         *         "openid",
+         *         "profile",
+         *         "email",
+         *         "offline_access"
+         *       ],
+         *       "response_types_supported": [
+         *         "code"
+         *       ],
+         *       "response_modes_supported": [
+         *         "query"
+         *       ],
+         *       "grant_types_supported": [
+         *         "authorization_code",
+         *         "refresh_token",
+         *         "client_credentials"
+         *       ],
+         *       "subject_types_supported": [
+         *         "public"
+         *       ],
+         *       "id_token_signing_alg_values_supported": [
+         *         "EdDSA"
+         *       ],
+         *       "token_endpoint_auth_methods_supported": [
+         *         "none",
+         *         "client_secret_basic",
+         *         "client_secret_post",
+         *         "private_key_jwt"
+         *       ],
+         *       "token_endpoint_auth_signing_alg_values_supported": [
+         *         "RS256",
+         *         "PS256",
+         *         "ES256",
+         *         "EdDSA"
+         *       ],
+         *       "revocation_endpoint_auth_methods_supported": [
+         *         "none",
+         *         "client_secret_basic",
+         *         "client_secret_post",
+         *         "private_key_jwt"
+         *       ],
+         *       "introspection_endpoint_auth_methods_supported": [
+         *         "client_secret_basic",
+         *         "client_secret_post",
+         *         "private_key_jwt"
+         *       ],
+         *       "code_challenge_methods_supported": [
+         *         "S256"
+         *       ],
+         *       "prompt_values_supported": [
+         *         "none",
+         *         "login",
+         *         "consent"
+         *       ],
+         *       "claims_supported": [
+         *         "sub",
+         *         "iss",
+         *         "aud",
+         *         "exp",
+         *         "iat",
+         *         "auth_time",
+         *         "nonce",
+         *         "amr",
+         *         "acr",
+         *         "sid",
+         *         "at_hash",
+         *         "name",
+         *         "updated_at",
+         *         "email",
+         *         "email_verified"
+         *       ],
+         *       "acr_values_supported": [
+         *         "urn:auth-service:acr:single-factor",
+         *         "urn:auth-service:acr:mfa"
+         *       ],
+         *       "authorization_response_iss_parameter_supported": true,
+         *       "claims_parameter_supported": false,
+         *       "request_parameter_supported": false,
+         *       "request_uri_parameter_supported": false,
+         *       "service_documentation": "https://auth.example.com/ui"
+         *     }
+         */
+        ProviderMetadata: {
+            /** Format: uri */
+            issuer: string;
+            /** Format: uri */
+            authorization_endpoint: string;
+            /** Format: uri */
+            token_endpoint: string;
+            /** Format: uri */
+            userinfo_endpoint: string;
+            /** Format: uri */
+            jwks_uri: string;
+            /** Format: uri */
+            revocation_endpoint: string;
+            /** Format: uri */
+            introspection_endpoint: string;
+            /** Format: uri */
+            end_session_endpoint: string;
+            scopes_supported: string[];
+            response_types_supported: string[];
+            response_modes_supported: string[];
+            grant_types_supported: string[];
+            subject_types_supported: string[];
+            id_token_signing_alg_values_supported: string[];
+            token_endpoint_auth_methods_supported: string[];
+            token_endpoint_auth_signing_alg_values_supported: string[];
+            revocation_endpoint_auth_methods_supported: string[];
+            introspection_endpoint_auth_methods_supported: string[];
+            code_challenge_methods_supported: string[];
+            prompt_values_supported: string[];
+            claims_supported: string[];
+            acr_values_supported: string[];
+            authorization_response_iss_parameter_supported: boolean;
+            claims_parameter_supported: boolean;
+            request_parameter_supported: boolean;
+            request_uri_parameter_supported: boolean;
+            /** Format: uri */
+            service_documentation: string;
+        };
+        /**
+         * @example {
+         *       "sub": "0192f7a4-6b1e-7c3d-9a2b-3c4d5e6f7a8b",
+         *       "name": "Ada Lovelace",
+         *       "email": "ada@example.com",
+         *       "email_verified": true
+         *     }
+         */
+        UserInfo: {
+            sub: string;
+            name?: string | null;
+            updated_at?: number;
+            email?: string;
+            email_verified?: boolean;
+        };
+        /**
+         * @example {
+         *       "error": "invalid_grant",
+         *       "error_description": "the code was already used"
+         *     }
+         */
+        OAuthError: {
+            /** @description The RFC 6749 §5.2 (or RFC 7009, RFC 7662, RFC 6750) error code */
+            error: string;
+            /** @description For the client developer */
+            error_description: string;
+        };
+        /**
+         * @description RFC 7662 §2.2; only `active` when the token is not live
+         * @example {
+         *       "active": true,
+         *       "token_type": "Bearer",
+         *       "client_id": "s6BhdRkqt3",
+         *       "sub": "0192f7a4-6b1e-7c3d-9a2b-3c4d5e6f7a8b",
+         *       "scope": "openid email",
+         *       "iss": "https://auth.example.com",
+         *       "exp": 1764662400,
+         *       "iat": 1764661500
+         *     }
+         */
+        Introspection: {
+            active: boolean;
+            token_type?: string;
+            client_id?: string;
+            sub?: string;
+            scope?: string;
+            aud?: string | string[];
+            iss?: string;
+            exp?: number;
+            iat?: number;
+            jti?: string;
+            sid?: string;
+        };
+        /**
+         * @example {
+         *       "token": "rt.AZL0c2Vzc2lvbi1pZC1oZXJlLXNlY3JldC1ieXRlcy1hcmUtaGVyZQ",
+         *       "token_type_hint": "refresh_token"
+         *     }
+         */
+        TokenForm: {
+            /** @description The token to revoke or introspect */
+            token?: string;
+            /** @description access_token or refresh_token (a hint; both are recognised without it) */
+            token_type_hint?: string;
+            /** @description client_secret_post and public clients */
+            client_id?: string;
+            /** @description client_secret_post */
+            client_secret?: string;
+            /** @description private_key_jwt */
+            client_assertion_type?: string;
+            /** @description private_key_jwt */
+            client_assertion?: string;
+        };
+        /**
+         * @example {
+         *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTEtZWQyNTUxOSIsInR5cCI6ImF0K2p3dCJ9.e30.c2ln",
+         *       "token_type": "Bearer",
+         *       "expires_in": 900,
+         *       "scope": "openid email offline_access",
+         *       "refresh_token": "rt.AZL0c2Vzc2lvbi1pZC1oZXJlLXNlY3JldC1ieXRlcy1hcmUtaGVyZQ",
+         *       "id_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTEtZWQyNTUxOSIsInR5cCI6IkpXVCJ9.e30.c2ln"
+         *     }
+         */
+        TokenResponse: {
+            /** @description An RFC 9068 JWT access token */
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            expires_in: number;
+            scope: string;
+            /** @description With offline_access (authorization_code) and on every refresh: the next one */
+            refresh_token?: string;
+            /** @description With the openid scope */
+            id_token?: string;
+        };
+        /**
+         * @example {
+         *       "grant_type": "authorization_code",
+         *       "code": "Vb8ISSZtHOvEZ0-0C3nUhP6g4Er0JmUyNCMsoDuZ1eI",
+         *       "redirect_uri": "https://app.example.com/callback",
+         *       "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+         *     }
+         */
+        TokenRequest: {
+            /** @description authorization_code, refresh_token or client_credentials */
+            grant_type?: string;
+            /** @description authorization_code: the code from the redirect */
+            code?: string;
+            /** @description authorization_code: the redirect URI of the authorization request, exactly */
+            redirect_uri?: string;
+            /** @description authorization_code: the PKCE verifier (S256) */
+            code_verifier?: string;
+            /** @description refresh_token: the current refresh token */
+            refresh_token?: string;
+            /** @description refresh_token: a narrower scope; client_credentials: the scopes asked for */
+            scope?: string;
+            /** @description client_credentials: RFC 8707 resource indicator, the token's audience */
+            resource?: string;
+            /** @description client_secret_post and public clients */
+            client_id?: string;
+            /** @description client_secret_post */
+            client_secret?: string;
+            /** @description private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer */
+            client_assertion_type?: string;
+            /** @description private_key_jwt: the client's signed JWT (RFC 7523) */
+            client_assertion?: string;
         };
         /**
          * @example {
@@ -6025,40 +6356,6 @@ export interface operations {
             };
         };
     };
-    getAuthorizationServerMetadata: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The metadata */
-            200: {
-                headers: {
-                    "Cache-Control": components["headers"]["CacheControlPublic"];
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
-                };
-            };
-            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
-            "4XX": {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Cache-Control": components["headers"]["CacheControlNoStore"];
-                    Pragma: components["headers"]["PragmaNoCache"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     checkLiveness: {
         parameters: {
             query?: never;
@@ -6183,6 +6480,406 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderMetadata"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderMetadata"];
+                };
+            };
+            /** @description Not expected: this operation reads no input. Like every 4xx of this service, it would be an RFC 9457 problem. */
+            "4XX": {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUserInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's claims */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
+                };
+            };
+            /** @description invalid_token (RFC 6750, with WWW-Authenticate) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description insufficient_scope */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description temporarily_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    postUserInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's claims */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
+                };
+            };
+            /** @description invalid_token (RFC 6750, with WWW-Authenticate) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description insufficient_scope */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description temporarily_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    introspectToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The token and an optional token_type_hint */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenForm"];
+            };
+        };
+        responses: {
+            /** @description What the token is, or only active: false */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Introspection"];
+                };
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_client */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description temporarily_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    requestToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description RFC 6749 §4.1.3, §6, §4.4 parameters */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The tokens */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_client (with WWW-Authenticate: Basic when the client tried HTTP Basic) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description temporarily_unavailable: storage is down, or the provider has no asymmetric signing key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The token and an optional token_type_hint */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenForm"];
+            };
+        };
+        responses: {
+            /** @description Revoked, or nothing to revoke */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_client */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description temporarily_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
         };

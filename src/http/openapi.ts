@@ -260,6 +260,7 @@ export const TAGS = [
   { name: "Passkeys", description: "WebAuthn passkeys: registration, removal, passwordless login, and the passkey as the second step of a password login" },
   { name: "Email", description: "Address verification, password reset and address change by link" },
   { name: "Admin", description: "User administration; needs the `admin` role" },
+  { name: "OAuth", description: "The OAuth 2.1 / OpenID Connect provider's endpoints for relying parties: token, revocation, introspection, userinfo and discovery (the browser's authorization, sign-in, consent and logout pages are not API operations)" },
   { name: "Discovery", description: "What a verifier or a client finds without a token: keys, metadata and the problem types" },
   { name: "Service", description: "Liveness, readiness and metrics for operators" },
 ];

@@ -28,20 +28,29 @@ describe("discovery", () => {
   }
 
   describe("/.well-known/oauth-authorization-server (RFC 8414)", () => {
-    it("names the issuer of the tokens and where their keys are, and claims no grant or response type", async () => {
+    it("is the same document as the OpenID configuration, naming only what is implemented: the code flow with S256, and the endpoints that serve it", async () => {
       const response = await client.request("GET", "/.well-known/oauth-authorization-server");
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-      expect(response.body).toEqual({
+      expect((await client.request("GET", "/.well-known/openid-configuration")).body).toEqual(response.body);
+      const metadata = response.body;
+      expect(metadata).toMatchObject({
         issuer: ISSUER,
         jwks_uri: `${ISSUER}/.well-known/jwks.json`,
-        response_types_supported: [],
-        grant_types_supported: [],
+        response_types_supported: ["code"],
+        grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+        code_challenge_methods_supported: ["S256"],
+        authorization_response_iss_parameter_supported: true,
+        request_uri_parameter_supported: false,
         service_documentation: `${ISSUER}/ui`,
       });
-      // No endpoint the service does not have: no authorization or OAuth token endpoint yet.
-      expect(response.body.authorization_endpoint).toBeUndefined();
-      expect(response.body.token_endpoint).toBeUndefined();
+      expect(metadata.grant_types_supported).not.toContain("implicit");
+      expect(metadata.grant_types_supported).not.toContain("password");
+      // Every endpoint it names is served here: none answers 404.
+      for (const name of ["authorization_endpoint", "token_endpoint", "userinfo_endpoint", "revocation_endpoint", "introspection_endpoint", "end_session_endpoint"]) {
+        const status = (await client.request(name === "token_endpoint" || name.startsWith("revocation") || name.startsWith("introspection") ? "POST" : "GET", servicePath(metadata[name]))).status;
+        expect(status, name).not.toBe(404);
+      }
     });
 
     it("is publicly cacheable for a short while", async () => {
