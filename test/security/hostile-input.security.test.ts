@@ -52,10 +52,15 @@ function operationsOf(doc: OpenApiDoc): Operation[] {
 const UUID = "0190a5b4-0000-7000-8000-000000000000";
 const enc = (value: unknown) => toBase64Url(new TextEncoder().encode(typeof value === "string" ? value : JSON.stringify(value)));
 
-/** Not a 5xx; a 4xx is an RFC 9457 problem; and nothing that looks like a stack trace or a driver message. */
+/**
+ * Not a 5xx; a 4xx is an RFC 9457 problem (on the OAuth endpoints, RFC 6749 §5.2's JSON error, the
+ * shape relying parties read); and nothing that looks like a stack trace or a driver message.
+ */
 function expectSafe(response: TestResponse, label: string): void {
   expect(response.status, `${label}: ${response.text.slice(0, 300)}`).toBeLessThan(500);
-  if (response.status >= 400) {
+  if (response.status >= 400 && / \/oauth\//.test(label) && response.headers.get("content-type")?.startsWith("application/json")) {
+    expect(response.body, label).toMatchObject({ error: expect.any(String), error_description: expect.any(String) });
+  } else if (response.status >= 400) {
     expect(response.headers.get("content-type"), label).toMatch(/^application\/problem\+json/);
     expect(response.body, label).toMatchObject({ status: response.status, title: expect.any(String), type: expect.any(String) });
   }
