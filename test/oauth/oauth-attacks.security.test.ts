@@ -47,7 +47,8 @@ describeEachBackend("OAuth provider attacks", (backend: BackendName) => {
   it("a missing or plain PKCE challenge is refused by redirect, with state and iss", async () => {
     const { config, browser } = await setup();
     const { url, state } = await startAuthorization(config);
-    for (const changes of [{ code_challenge: null, code_challenge_method: null }, { code_challenge_method: "plain" }]) {
+    const attempts: Array<Record<string, string | null>> = [{ code_challenge: null, code_challenge_method: null }, { code_challenge_method: "plain" }];
+    for (const changes of attempts) {
       const response = await browser.get(authorizePath(url, changes));
       expect(response.status).toBe(303);
       const location = new URL(response.location!);
