@@ -1200,7 +1200,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "registered" | "login_succeeded" | "login_failed" | "refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "password_confirmation_failed" | "roles_changed" | "account_disabled" | "account_enabled" | "sessions_revoked_by_admin" | "email_verification_sent" | "email_verified" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "mfa_enabled" | "mfa_disabled" | "mfa_challenge_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "passkey_added" | "passkey_removed" | "passkey_login" | "passkey_clone_suspected" | "oauth_authorized" | "oauth_code_reused" | "oauth_consent_granted" | "oauth_consent_revoked";
+            type: "registered" | "login_succeeded" | "login_failed" | "refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "password_confirmation_failed" | "roles_changed" | "account_disabled" | "account_enabled" | "sessions_revoked_by_admin" | "email_verification_sent" | "email_verified" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "mfa_enabled" | "mfa_disabled" | "mfa_challenge_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "passkey_added" | "passkey_removed" | "passkey_login" | "passkey_clone_suspected" | "oauth_authorized" | "oauth_code_reused" | "oauth_consent_granted";
             /** Format: date-time */
             occurred_at: string;
             ip: string | null;

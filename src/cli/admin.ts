@@ -2,10 +2,10 @@ import { uuidv7 } from "uuidv7";
 import { pino } from "pino";
 import { loadConfigOrExit, openStorage } from "../bootstrap.js";
 import { composeStores } from "../compose.js";
-import { RoleSchema } from "../routes/admin/admin.schemas.js";
+import { RoleSchema, toClientBody } from "../routes/admin/admin.schemas.js";
 import { parseArgs } from "node:util";
 import { ProblemError } from "../http/problem.js";
-import { createClientService, type OAuthClient } from "../oauth/clients/index.js";
+import { createClientService } from "../oauth/clients/index.js";
 import { endClientGrants } from "../oauth/index.js";
 import { CreateClientFieldsSchema } from "../oauth/clients/client-metadata.js";
 
@@ -77,7 +77,7 @@ async function clientCommand(argv: string[]): Promise<number> {
     // Deleting a client ends its grants: their sessions revoked (in Redis too, when configured).
     const service = createClientService({ clients: stores.clients, clock: () => new Date(), endGrants: (clientId) => endClientGrants({ sessions: stores.sessions, store: stores.oauth }, clientId) });
     if (sub === "list") {
-      process.stdout.write(`${JSON.stringify((await service.list()).map(toJson), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify((await service.list()).map(toClientBody), null, 2)}\n`);
     } else if (sub === "delete") {
       await service.delete(positionals[0]!);
       process.stdout.write(`deleted client ${positionals[0]}\n`);
@@ -90,7 +90,7 @@ async function clientCommand(argv: string[]): Promise<number> {
         ...(fields!.scopes && { scopes: fields!.scopes }),
         firstParty: fields!.first_party,
       });
-      process.stdout.write(`${JSON.stringify({ ...toJson(client), ...(clientSecret && { client_secret: clientSecret }) }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...toClientBody(client), ...(clientSecret && { client_secret: clientSecret }) }, null, 2)}\n`);
     }
     return 0;
   } catch (error) {
@@ -103,22 +103,6 @@ async function clientCommand(argv: string[]): Promise<number> {
   }
 }
 
-function toJson(client: OAuthClient) {
-  return {
-    client_id: client.id,
-    name: client.name,
-    type: client.type,
-    redirect_uris: client.redirectUris,
-    post_logout_redirect_uris: client.postLogoutRedirectUris,
-    grant_types: client.grantTypes,
-    scopes: client.scopes,
-    first_party: client.firstParty,
-    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
-    jwks: client.jwks,
-    created_at: client.createdAt.toISOString(),
-    updated_at: client.updatedAt.toISOString(),
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === "client") return clientCommand(argv.slice(1));

@@ -69,7 +69,7 @@ export async function parseAuthorizationRequest(
   if (repeated.length > 0) return fail("invalid_request", `repeated parameters: ${repeated.join(", ")}`);
   if (state !== null && state.length > MAX_VALUE_LENGTH) return fail("invalid_request", "state is too long");
   for (const unsupported of ["request", "request_uri"]) {
-    if (query.has(unsupported)) return fail(unsupported === "request" ? "invalid_request" : "invalid_request", `${unsupported} is not supported`);
+    if (query.has(unsupported)) return fail("invalid_request", `${unsupported} is not supported`);
   }
   const responseType = value("response_type");
   if (responseType === undefined) return fail("invalid_request", "response_type is required");

@@ -41,9 +41,11 @@ export interface BrowserSessionOptions {
   maxLifetimeSeconds: number;
 }
 
-function sessionIdOf(cookie: string | undefined): string | null {
+/** The session id a well-formed cookie names, with the cookie itself; null for anything else. */
+function parseCookie(cookie: string | undefined): { sessionId: string; cookie: string } | null {
   if (!cookie?.startsWith(COOKIE_PREFIX)) return null;
-  return sessionIdOfRefreshToken(cookie.slice(COOKIE_PREFIX.length));
+  const sessionId = sessionIdOfRefreshToken(cookie.slice(COOKIE_PREFIX.length));
+  return sessionId ? { sessionId, cookie } : null;
 }
 
 export function createBrowserSessions(options: BrowserSessionOptions): BrowserSessions {
@@ -70,9 +72,10 @@ export function createBrowserSessions(options: BrowserSessionOptions): BrowserSe
       return { cookie, session: { sessionId, userId: user.id, amr, authTime }, maxAgeSeconds: Math.min(options.idleTtlSeconds, options.maxLifetimeSeconds) };
     },
 
-    async find(cookie) {
-      const sessionId = sessionIdOf(cookie);
-      if (!sessionId || !cookie) return null;
+    async find(presented) {
+      const parsed = parseCookie(presented);
+      if (!parsed) return null;
+      const { sessionId, cookie } = parsed;
       const session = await sessions.findByToken(sessionId, await hashRefreshToken(cookie), clock());
       if (!session) return null;
       const user = await users.findById(session.userId);
@@ -80,9 +83,10 @@ export function createBrowserSessions(options: BrowserSessionOptions): BrowserSe
       return { sessionId, userId: session.userId, amr: session.amr, authTime: session.authTime };
     },
 
-    async end(cookie, client) {
-      const sessionId = sessionIdOf(cookie);
-      if (!sessionId || !cookie) return null;
+    async end(presented, client) {
+      const parsed = parseCookie(presented);
+      if (!parsed) return null;
+      const { sessionId, cookie } = parsed;
       const revoked = await sessions.revokeWithToken(sessionId, await hashRefreshToken(cookie));
       if (!revoked) return null;
       await recordEvent("logged_out", { userId: revoked.userId, sessionId, userAgent: client.userAgent, ip: client.ip, details: { via: "hosted_sign_out" } });

@@ -1,3 +1,4 @@
+import { constantTimeEqual } from "../lib/constant-time.js";
 import { toBase64Url } from "../lib/encoding.js";
 
 /**
@@ -19,12 +20,4 @@ export async function s256Challenge(verifier: string): Promise<string> {
 export async function verifierMatches(verifier: string, challenge: string): Promise<boolean> {
   if (!VERIFIER.test(verifier)) return false;
   return constantTimeEqual(await s256Challenge(verifier), challenge);
-}
-
-/** Equal strings, compared without an early exit (the lengths are not secret). */
-export function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
 }

@@ -15,7 +15,7 @@
  * grants), token-management.ts (revocation, introspection, userinfo), browser-sessions.ts (single
  * sign-on), end-session.ts (RP-initiated logout), metadata.ts (discovery).
  */
-import type { ClientInfo, SessionLifetimes } from "../auth/auth-service.js";
+import type { SessionLifetimes } from "../auth/auth-service.js";
 import type { RecordSecurityEvent } from "../events/recorder.js";
 import type { SessionStore } from "../sessions/store.js";
 import type { SigningKeys } from "../tokens/jwt.js";
@@ -23,7 +23,7 @@ import type { UserStore } from "../users/store.js";
 import { createAuthorization, type Authorization } from "./authorization.js";
 import { createBrowserSessions, type BrowserSessions } from "./browser-sessions.js";
 import type { AuthenticateClient, OAuthClient } from "./clients/index.js";
-import { endClientGrants, endGrants } from "./grants.js";
+import { endClientGrants } from "./grants.js";
 import { createEndSession, type EndSession } from "./end-session.js";
 import { OAuthError } from "./errors.js";
 import { createOAuthTokenSigner, type OAuthTokenSigner } from "./oauth-tokens.js";
@@ -44,12 +44,8 @@ export interface OAuthProvider {
   endSession: EndSession;
   authenticateClient: AuthenticateClient;
   findClient(id: string): Promise<OAuthClient | null>;
-  /** The user's grants and consents, for /sessions and the consent list (by client). */
-  grantsOf(userId: string): ReturnType<OAuthStore["listGrantsByUser"]>;
   /** Ends every grant of a client (before its deletion). */
   endClientGrants(clientId: string): Promise<void>;
-  /** The user's consent for a client, withdrawn, and the grants it allowed ended. */
-  revokeConsent(userId: string, clientId: string, info: ClientInfo): Promise<boolean>;
 }
 
 export interface OAuthProviderOptions {
@@ -112,15 +108,7 @@ export function createOAuthProvider(options: OAuthProviderOptions): OAuthProvide
     endSession: createEndSession({ signer, findClient: options.findClient, browserSessions }),
     authenticateClient: options.authenticateClient,
     findClient: options.findClient,
-    grantsOf: (userId) => store.listGrantsByUser(userId),
     endClientGrants: (clientId) => endClientGrants(grantStorage, clientId),
-    async revokeConsent(userId, clientId, info) {
-      const removed = await store.deleteConsent(userId, clientId);
-      const grants = (await store.listGrantsByUser(userId)).filter((grant) => grant.clientId === clientId);
-      await endGrants(grantStorage, grants.map((grant) => grant.sessionId));
-      if (removed) await recordEvent("oauth_consent_revoked", { userId, sessionId: null, userAgent: info.userAgent, ip: info.ip, details: { client_id: clientId, grants_ended: grants.length } });
-      return removed;
-    },
   };
 }
 

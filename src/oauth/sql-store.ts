@@ -6,9 +6,8 @@ import {
   oauthConsents,
   oauthGrants,
   type OAuthAuthorizationCodeRow,
-  type OAuthGrantRow,
 } from "../db/schema.js";
-import type { AuthorizationCodeRecord, OAuthGrantRecord, OAuthStore } from "./store.js";
+import type { AuthorizationCodeRecord, OAuthStore } from "./store.js";
 
 export interface SqlOAuthStoreOptions {
   db: Database;
@@ -52,17 +51,15 @@ export function createSqlOAuthStore({ db }: SqlOAuthStoreOptions): OAuthStore {
 
     async getGrant(sessionId) {
       const [row] = await db.select().from(oauthGrants).where(eq(oauthGrants.sessionId, sessionId)).limit(1);
-      return row ? toGrant(row) : null;
+      return row ?? null;
     },
 
     async listGrantsByUser(userId) {
-      const rows = await db.select().from(oauthGrants).where(eq(oauthGrants.userId, userId)).orderBy(desc(oauthGrants.createdAt));
-      return rows.map(toGrant);
+      return db.select().from(oauthGrants).where(eq(oauthGrants.userId, userId)).orderBy(desc(oauthGrants.createdAt));
     },
 
     async listGrantsByClient(clientId) {
-      const rows = await db.select().from(oauthGrants).where(eq(oauthGrants.clientId, clientId));
-      return rows.map(toGrant);
+      return db.select().from(oauthGrants).where(eq(oauthGrants.clientId, clientId));
     },
 
     async deleteGrants(sessionIds) {
@@ -130,8 +127,4 @@ export function createSqlOAuthStore({ db }: SqlOAuthStoreOptions): OAuthStore {
 function toCode(row: OAuthAuthorizationCodeRow): AuthorizationCodeRecord {
   const { consumedAt: _consumed, sessionId: _session, ...code } = row;
   return code;
-}
-
-function toGrant(row: OAuthGrantRow): OAuthGrantRecord {
-  return row;
 }

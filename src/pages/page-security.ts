@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { randomBytes, toBase64Url } from "../lib/encoding.js";
-import { constantTimeEqual } from "../oauth/pkce.js";
+import { constantTimeEqual } from "../lib/constant-time.js";
 
 /**
  * The security layer of the hosted pages: the per-answer nonce and Content-Security-Policy, the

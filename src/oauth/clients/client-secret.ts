@@ -1,3 +1,4 @@
+import { constantTimeEqual } from "../../lib/constant-time.js";
 import { randomBytes, toBase64Url, toHex } from "../../lib/encoding.js";
 
 /**
@@ -23,8 +24,5 @@ export async function hashClientSecret(secret: string): Promise<string> {
 export async function clientSecretMatches(presented: string, storedHash: string | null): Promise<boolean> {
   const presentedHash = await hashClientSecret(presented);
   const expected = storedHash ?? "0".repeat(presentedHash.length);
-  if (expected.length !== presentedHash.length) return false;
-  let difference = 0;
-  for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ presentedHash.charCodeAt(i);
-  return difference === 0 && storedHash !== null;
+  return constantTimeEqual(expected, presentedHash) && storedHash !== null;
 }

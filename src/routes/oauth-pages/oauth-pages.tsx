@@ -30,6 +30,7 @@ const SIGN_IN_MESSAGES: Partial<Record<string, string>> = {
   INVALID_PASSKEY: "The passkey was not accepted.",
 };
 
+const EXPIRED_REQUEST = "This sign-in request has expired or is unknown. Start again from the application.";
 const EXPIRED_FORM = "This form has expired or was not sent from this page. Go back to the application and start again.";
 
 function errorPage(c: Context<AppEnv>, status: 400 | 403 | 404, message: string, title = "Something went wrong") {
@@ -37,21 +38,7 @@ function errorPage(c: Context<AppEnv>, status: 400 | 403 | 404, message: string,
   return render(c, page, <ErrorPage branding={page.branding} nonce={page.nonce} title={title} message={message} requestId={c.var.requestId} />, status);
 }
 
-/** The provider's answer as the browser sees it. */
-function follow(c: Context<AppEnv>, outcome: AuthorizationOutcome) {
-  switch (outcome.kind) {
-    case "redirect":
-      return c.redirect(outcome.location, 303);
-    case "error-page":
-      return errorPage(c, 400, outcome.message);
-    case "sign-in":
-      return c.redirect(`${SIGN_IN_PATH}?request=${encodeURIComponent(outcome.requestId)}`, 303);
-    case "consent":
-      return c.redirect(`${CONSENT_PATH}?request=${encodeURIComponent(outcome.requestId)}`, 303);
-  }
-}
-
-/** Where `follow` would send the browser, for the passkey script (which navigates itself). */
+/** Where the provider's answer sends the browser; null when it is an error page instead. */
 function locationOf(outcome: AuthorizationOutcome): string | null {
   switch (outcome.kind) {
     case "redirect":
@@ -65,9 +52,16 @@ function locationOf(outcome: AuthorizationOutcome): string | null {
   }
 }
 
+/** The provider's answer as the browser sees it. */
+function follow(c: Context<AppEnv>, outcome: AuthorizationOutcome) {
+  const location = locationOf(outcome);
+  if (location !== null) return c.redirect(location, 303);
+  return errorPage(c, 400, outcome.kind === "error-page" ? outcome.message : EXPIRED_REQUEST);
+}
+
 async function signInPage(c: Context<AppEnv>, requestId: string, options: { error?: string; email?: string; status?: 200 | 400 | 401 | 403 | 429 } = {}) {
   const pending = await c.var.services.oauth.authorization.pending(requestId);
-  if (!pending) return errorPage(c, 400, "This sign-in request has expired or is unknown. Start again from the application.");
+  if (!pending) return errorPage(c, 400, EXPIRED_REQUEST);
   const page = pageContext(c);
   return render(
     c,
@@ -133,7 +127,7 @@ export function createOAuthPagesRouter() {
   async function secondFactorPage(c: Context<AppEnv>, requestId: string, mfaToken: string, error?: string) {
     const page = pageContext(c);
     const pending = await c.var.services.oauth.authorization.pending(requestId);
-    if (!pending) return errorPage(c, 400, "This sign-in request has expired or is unknown. Start again from the application.");
+    if (!pending) return errorPage(c, 400, EXPIRED_REQUEST);
     return render(
       c,
       page,
@@ -200,7 +194,7 @@ export function createOAuthPagesRouter() {
     const requestId = c.req.query("request") ?? "";
     const browser = await browserSession(c);
     const pending = await c.var.services.oauth.authorization.pending(requestId);
-    if (!pending) return errorPage(c, 400, "This sign-in request has expired or is unknown. Start again from the application.");
+    if (!pending) return errorPage(c, 400, EXPIRED_REQUEST);
     if (!browser) return c.redirect(`${SIGN_IN_PATH}?request=${encodeURIComponent(requestId)}`, 303);
     const user = await c.var.services.users.findById(browser.userId);
     const page = pageContext(c);
