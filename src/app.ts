@@ -37,6 +37,7 @@ import { createProblemsRouter } from "./routes/problems/problems.index.js";
 import { createClientAuthentication, createClientService } from "./oauth/clients/index.js";
 import { createOAuthProvider, OAuthError } from "./oauth/index.js";
 import { createOAuthRouter } from "./routes/oauth/oauth.index.js";
+import { createConsentsRouter } from "./routes/consents/consents.index.js";
 import { renderOAuthError } from "./routes/oauth/oauth-error-response.js";
 import { createOAuthPagesRouter } from "./routes/oauth-pages/oauth-pages.js";
 
@@ -287,6 +288,7 @@ export function createApp(appDeps: AppDeps) {
 
   app.route("/", createAuthRouter());
   app.route("/", createAccountRouter());
+  app.route("/", createConsentsRouter());
   app.route("/", createAdminRouter());
   app.route("/", createEmailRouter());
   app.route("/", createMfaRouter());

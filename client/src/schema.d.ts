@@ -213,6 +213,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The third-party applications the caller let in, newest first
+         * @description One entry per OAuth client the caller consented to on the hosted consent page, with the scopes allowed. First-party clients (the deployer's own) never ask for consent and are not listed; their sign-ins show in `GET /sessions`.
+         */
+        get: operations["listConsents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/consents/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take an application's access back
+         * @description Forgets the consent and ends every grant the caller gave this client: its refresh tokens and access tokens stop working at once, and its next authorization asks again. Works for first-party clients too (their grants end). 404 when the caller gave this client nothing.
+         */
+        delete: operations["revokeConsent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/clients": {
         parameters: {
             query?: never;
@@ -1200,7 +1240,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "registered" | "login_succeeded" | "login_failed" | "refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "password_confirmation_failed" | "roles_changed" | "account_disabled" | "account_enabled" | "sessions_revoked_by_admin" | "email_verification_sent" | "email_verified" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "mfa_enabled" | "mfa_disabled" | "mfa_challenge_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "passkey_added" | "passkey_removed" | "passkey_login" | "passkey_clone_suspected" | "oauth_authorized" | "oauth_code_reused" | "oauth_consent_granted";
+            type: "registered" | "login_succeeded" | "login_failed" | "refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "password_confirmation_failed" | "roles_changed" | "account_disabled" | "account_enabled" | "sessions_revoked_by_admin" | "email_verification_sent" | "email_verified" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "mfa_enabled" | "mfa_disabled" | "mfa_challenge_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "passkey_added" | "passkey_removed" | "passkey_login" | "passkey_clone_suspected" | "oauth_authorized" | "oauth_code_reused" | "oauth_consent_granted" | "oauth_consent_revoked";
             /** Format: date-time */
             occurred_at: string;
             ip: string | null;
@@ -1224,7 +1264,8 @@ export interface components {
          *       "expires_at": "2026-12-12T14:05:00.000Z",
          *       "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
          *       "ip": "203.0.113.7",
-         *       "current": true
+         *       "current": true,
+         *       "client": null
          *     }
          */
         Session: {
@@ -1243,7 +1284,20 @@ export interface components {
             ip: string | null;
             /** @description The session of the access token used for this call */
             current: boolean;
+            client: components["schemas"]["ClientSummary"];
         };
+        /**
+         * @description The OAuth client this session is a grant of (signed in through the hosted pages); null for a login at this API
+         * @example {
+         *       "id": "n3V8yQm2Tq6cWk1xZpR4sA",
+         *       "name": "Partner dashboard"
+         *     }
+         */
+        ClientSummary: {
+            /** @description The client_id */
+            id: string;
+            name: string;
+        } | null;
         /**
          * @example {
          *       "name": "Ada Lovelace"
@@ -1255,6 +1309,27 @@ export interface components {
              * @example Ada Lovelace
              */
             name: string | null;
+        };
+        /**
+         * @example {
+         *       "client": {
+         *         "id": "n3V8yQm2Tq6cWk1xZpR4sA",
+         *         "name": "Partner dashboard"
+         *       },
+         *       "scopes": [
+         *         "openid",
+         *         "profile",
+         *         "email"
+         *       ],
+         *       "granted_at": "2026-11-28T14:05:00.000Z"
+         *     }
+         */
+        Consent: {
+            client: components["schemas"]["ClientSummary"];
+            /** @description What the user allowed the client */
+            scopes: string[];
+            /** Format: date-time */
+            granted_at: string;
         };
         /**
          * @example {
@@ -3431,6 +3506,128 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (NOT_FOUND) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listConsents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's consents */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consent"][];
+                };
+            };
+            /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Redis, the password hasher, mail) is unavailable; retry after Retry-After (SERVICE_UNAVAILABLE) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client's access is revoked */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON or a schema violation (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Bad credentials, or a missing, invalid or expired token (INVALID_TOKEN) */
             401: {

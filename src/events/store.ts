@@ -31,6 +31,7 @@ export const SECURITY_EVENT_TYPES = [
   "oauth_authorized",
   "oauth_code_reused",
   "oauth_consent_granted",
+  "oauth_consent_revoked",
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

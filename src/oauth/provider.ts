@@ -30,6 +30,7 @@ import { createOAuthTokenSigner, type OAuthTokenSigner } from "./oauth-tokens.js
 import type { OAuthStore } from "./store.js";
 import { createTokenEndpoint, type TokenEndpoint } from "./token-endpoint.js";
 import { createTokenManagement, type TokenManagement } from "./token-management.js";
+import { createUserApplications, type UserApplications } from "./user-applications.js";
 
 
 export interface OAuthProvider {
@@ -42,6 +43,8 @@ export interface OAuthProvider {
   tokens: TokenEndpoint;
   management: TokenManagement;
   endSession: EndSession;
+  /** The user's consents and grants as the account API shows them (GET/DELETE /me/consents, GET /sessions). */
+  applications: UserApplications;
   authenticateClient: AuthenticateClient;
   findClient(id: string): Promise<OAuthClient | null>;
   /** Ends every grant of a client (before its deletion). */
@@ -106,6 +109,7 @@ export function createOAuthProvider(options: OAuthProviderOptions): OAuthProvide
     tokens: createTokenEndpoint({ store, sessions, users, signer, lifetimes: options.lifetimes, defaultAudience: options.defaultAudience, clock, recordEvent }),
     management: createTokenManagement({ store, sessions, users, signer, issuer, clock, recordEvent }),
     endSession: createEndSession({ signer, findClient: options.findClient, browserSessions }),
+    applications: createUserApplications({ store, sessions, findClient: options.findClient, recordEvent }),
     authenticateClient: options.authenticateClient,
     findClient: options.findClient,
     endClientGrants: (clientId) => endClientGrants(grantStorage, clientId),

@@ -30,6 +30,7 @@ describeEachBackend("sessions, account self-service and security events", (backe
       user_agent: "phone",
       ip: "127.0.0.1",
       current: true,
+      client: null,
     });
     expect(middle).toMatchObject({ user_agent: "laptop", current: false });
     const fromFirst = await request("GET", "/sessions", { token: first.access_token });

@@ -6,8 +6,11 @@ import { toEventBody, toSessionBody } from "./account.schemas.js";
 import { toSecondFactorProof } from "../mfa/mfa.schemas.js";
 
 export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (c) => {
-  const sessions = await c.var.services.account.listSessions(caller(c));
-  return c.json(sessions.map((session) => toSessionBody(session, c.var.auth.sessionId)), 200);
+  const [sessions, clients] = await Promise.all([
+    c.var.services.account.listSessions(caller(c)),
+    c.var.services.oauth.applications.clientsBySession(c.var.auth.userId),
+  ]);
+  return c.json(sessions.map((session) => toSessionBody(session, c.var.auth.sessionId, clients.get(session.id))), 200);
 };
 
 export const revokeSession: AppRouteHandler<typeof routes.revokeSession> = async (c) => {

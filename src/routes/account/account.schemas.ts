@@ -5,6 +5,8 @@ import type { SessionRecord } from "../../sessions/store.js";
 import { limitQueryParam } from "../../http/openapi.js";
 import { atMostOneSecondFactor, SECOND_FACTOR_FIELDS } from "../mfa/mfa.schemas.js";
 import { EXAMPLE, NameSchema, PasswordSchema } from "../auth/auth.schemas.js";
+import type { ClientSummary } from "../../oauth/user-applications.js";
+import { ClientSummarySchema, toClientSummaryBody } from "../consents/consents.schemas.js";
 
 const SESSION_EXAMPLE = {
   id: EXAMPLE.sessionId,
@@ -14,6 +16,7 @@ const SESSION_EXAMPLE = {
   user_agent: "Mozilla/5.0 (X11; Linux x86_64)",
   ip: "203.0.113.7",
   current: true,
+  client: null,
 };
 
 export const SessionSchema = z
@@ -25,6 +28,7 @@ export const SessionSchema = z
     user_agent: z.string().nullable(),
     ip: z.string().nullable(),
     current: z.boolean().openapi({ description: "The session of the access token used for this call" }),
+    client: ClientSummarySchema.nullable().openapi({ description: "The OAuth client this session is a grant of (signed in through the hosted pages); null for a login at this API" }),
   })
   .openapi("Session", { example: SESSION_EXAMPLE });
 
@@ -82,7 +86,7 @@ export const SecurityEventListSchema = z
   .object({ items: z.array(SecurityEventSchema) })
   .openapi("SecurityEventList", { example: { items: [SECURITY_EVENT_EXAMPLE] } });
 
-export function toSessionBody(session: SessionRecord, currentSessionId: string): z.infer<typeof SessionSchema> {
+export function toSessionBody(session: SessionRecord, currentSessionId: string, client: ClientSummary | undefined): z.infer<typeof SessionSchema> {
   const expiresAt = Math.min(session.idleExpiresAt.getTime(), session.absoluteExpiresAt.getTime());
   return {
     id: session.id,
@@ -92,6 +96,7 @@ export function toSessionBody(session: SessionRecord, currentSessionId: string):
     user_agent: session.userAgent,
     ip: session.ip,
     current: session.id === currentSessionId,
+    client: client ? toClientSummaryBody(client) : null,
   };
 }
 
