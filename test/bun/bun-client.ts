@@ -1,8 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { testDatabaseUrl, testRedisUrl } from "../helpers/backends.js";
-import { createTestApp, type BackendName, type TestApp, type TestClient, type TestResponse } from "../helpers/test-app.js";
+import { createTestApp, type BackendName, type Listener, type TestApp, type TestClient, type TestResponse } from "../helpers/test-app.js";
 
-/** A TestClient over a real Bun.serve listener on an ephemeral port (bun test only). */
 declare const Bun: {
   serve(options: { port: number; hostname: string; fetch: (request: Request) => Response | Promise<Response> }): {
     port: number;
@@ -10,9 +9,16 @@ declare const Bun: {
   };
 };
 
-export function bunClient(fetchHandler: (request: Request) => Response | Promise<Response>): TestClient {
+/** A real Bun.serve listener on an ephemeral port of 127.0.0.1 (bun test only); the Listener of test-app.ts. */
+export function bunListen(fetchHandler: (request: Request) => Response | Promise<Response>): Listener {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: fetchHandler });
-  const base = `http://127.0.0.1:${server.port}`;
+  return { baseUrl: `http://127.0.0.1:${server.port}`, close: () => server.stop(true) };
+}
+
+/** A TestClient over a real Bun.serve listener on an ephemeral port (bun test only). */
+export function bunClient(fetchHandler: (request: Request) => Response | Promise<Response>): TestClient {
+  const server = bunListen(fetchHandler);
+  const base = server.baseUrl;
   return {
     transport: "http",
     async request(method, path, options = {}) {
@@ -33,7 +39,7 @@ export function bunClient(fetchHandler: (request: Request) => Response | Promise
       }
       return { status: response.status, headers: response.headers, body: parsed, text } satisfies TestResponse;
     },
-    close: () => server.stop(true),
+    close: server.close,
   };
 }
 
