@@ -17,7 +17,7 @@ import { CreateClientFieldsSchema } from "../oauth/clients/client-metadata.js";
  */
 const USAGE = [
   "usage: admin grant|revoke <email> [role]   (role defaults to admin)",
-  '       admin client create --name "Web app" --type public|confidential [--redirect-uri <uri> ...] [--grant <grant> ...] [--scope "openid profile email"] [--first-party]',
+  '       admin client create --name "Web app" --type public|confidential [--redirect-uri <uri> ...] [--post-logout-redirect-uri <uri> ...] [--grant <grant> ...] [--scope "openid profile email"] [--first-party]',
   "       admin client list",
   "       admin client delete <client_id>",
 ].join("\n");
@@ -39,6 +39,7 @@ async function clientCommand(argv: string[]): Promise<number> {
         name: { type: "string" },
         type: { type: "string" },
         "redirect-uri": { type: "string", multiple: true },
+        "post-logout-redirect-uri": { type: "string", multiple: true },
         grant: { type: "string", multiple: true },
         scope: { type: "string" },
         "first-party": { type: "boolean" },
@@ -59,6 +60,7 @@ async function clientCommand(argv: string[]): Promise<number> {
       name: values.name,
       type: values.type,
       redirect_uris: values["redirect-uri"] ?? [],
+      ...(values["post-logout-redirect-uri"] && { post_logout_redirect_uris: values["post-logout-redirect-uri"] }),
       ...(values.grant && { grant_types: values.grant }),
       ...(values.scope !== undefined && { scopes: values.scope.split(" ").filter(Boolean) }),
       first_party: values["first-party"] ?? false,
@@ -86,6 +88,7 @@ async function clientCommand(argv: string[]): Promise<number> {
         name: fields!.name,
         type: fields!.type,
         redirectUris: fields!.redirect_uris,
+        ...(fields!.post_logout_redirect_uris && { postLogoutRedirectUris: fields!.post_logout_redirect_uris }),
         ...(fields!.grant_types && { grantTypes: fields!.grant_types }),
         ...(fields!.scopes && { scopes: fields!.scopes }),
         firstParty: fields!.first_party,

@@ -162,11 +162,11 @@ describe("npm run admin -- client create|list|delete", { timeout: 120_000 }, () 
   it("registers a confidential client on the embedded database, printing its secret once, lists it and deletes it", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "auth-admin-cli-"));
     dataDirs.push(dataDir);
-    const args = ["client", "create", "--name", "Web app", "--type", "confidential", "--redirect-uri", "https://app.example/cb", "--grant", "authorization_code", "--grant", "refresh_token", "--scope", "openid profile email offline_access", "--first-party"];
+    const args = ["client", "create", "--name", "Web app", "--type", "confidential", "--redirect-uri", "https://app.example/cb", "--post-logout-redirect-uri", "https://app.example/", "--grant", "authorization_code", "--grant", "refresh_token", "--scope", "openid profile email offline_access", "--first-party"];
     const created = await admin(args, { DATA_DIR: dataDir });
     expect(created.code, created.stderr).toBe(0);
     const client = JSON.parse(created.stdout);
-    expect(client).toMatchObject({ name: "Web app", type: "confidential", redirect_uris: ["https://app.example/cb"], scopes: ["openid", "profile", "email", "offline_access"], first_party: true, token_endpoint_auth_method: "client_secret_basic" });
+    expect(client).toMatchObject({ name: "Web app", type: "confidential", redirect_uris: ["https://app.example/cb"], post_logout_redirect_uris: ["https://app.example/"], scopes: ["openid", "profile", "email", "offline_access"], first_party: true, token_endpoint_auth_method: "client_secret_basic" });
     expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const listed = await admin(["client", "list"], { DATA_DIR: dataDir });
     expect(JSON.parse(listed.stdout).map((c: { client_id: string }) => c.client_id)).toEqual([client.client_id]);
