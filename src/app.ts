@@ -40,6 +40,7 @@ import { createOAuthRouter } from "./routes/oauth/oauth.index.js";
 import { createConsentsRouter } from "./routes/consents/consents.index.js";
 import { renderOAuthError } from "./routes/oauth/oauth-error-response.js";
 import { createOAuthPagesRouter } from "./routes/oauth-pages/oauth-pages.js";
+import { HOSTED_PAGE_PATHS, hostedPageErrors } from "./routes/oauth-pages/page-errors.js";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
   400: "MALFORMED_JSON",
@@ -279,6 +280,8 @@ export function createApp(appDeps: AppDeps) {
   if (deps.config.http.corsOrigins.length > 0) {
     app.use(cors({ origin: deps.config.http.corsOrigins, allowHeaders: ["authorization", "content-type", "x-request-id"], exposeHeaders: ["www-authenticate", "retry-after", "ratelimit", "ratelimit-policy", "x-request-id"], maxAge: 600 }));
   }
+  // Before the body limit and the rate limits: their problems become error pages on the hosted pages.
+  for (const path of HOSTED_PAGE_PATHS) app.use(path, hostedPageErrors());
   app.use(bodyLimit({ maxSize: deps.config.http.bodyLimitBytes }));
   // Per-client-IP limits on the routes that check or hash a password, and /refresh, before their
   // bodies are parsed; the per-user ones run after requireAuth, as route middleware.

@@ -79,6 +79,11 @@ describe.runIf(Boolean(testDatabaseUrl))("dependency outages", () => {
     expect(login.status).toBe(503);
     expect(login.body.code).toBe("SERVICE_UNAVAILABLE");
     expect((await get("/me", tokens.access_token)).status).toBe(503);
+    // A person on the hosted sign-in pages gets a page saying so, not a problem document.
+    const page = await get("/oauth/authorize?client_id=some-client&response_type=code");
+    expect(page.status).toBe(503);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.text).toContain("briefly unavailable");
     const ready = await get("/readyz");
     expect(ready.status).toBe(503);
     expect(ready.body.checks).toEqual({ database: "unavailable", redis: "ok" });
