@@ -135,12 +135,14 @@ export const CreateClientBodySchema = CreateClientFieldsSchema.openapi("CreateCl
 
 export const UpdateClientBodySchema = UpdateClientFieldsSchema.openapi("UpdateClientRequest", { example: { name: "Web app (staging)", redirect_uris: ["https://staging.app.example.com/callback"] } });
 
-export const ClientIdParamsSchema = z.object({
-  id: z
+/** A client_id as a path parameter: the registry's alphabet, so a malformed one is a 400, not a lookup. */
+export const clientIdPathParam = (name: string, example: string) =>
+  z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a client_id")
-    .openapi({ param: { name: "id", in: "path" }, example: EXAMPLE_CLIENT.client_id }),
-});
+    .openapi({ param: { name, in: "path" }, example });
+
+export const ClientIdParamsSchema = z.object({ id: clientIdPathParam("id", EXAMPLE_CLIENT.client_id) });
 
 export function toClientBody(client: OAuthClient): z.infer<typeof OAuthClientSchema> {
   return {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { clientIdPathParam } from "../admin/admin.schemas.js";
 import type { ClientSummary, ConsentSummary } from "../../oauth/user-applications.js";
 
 const CLIENT_EXAMPLE = { id: "n3V8yQm2Tq6cWk1xZpR4sA", name: "Partner dashboard" };
@@ -22,12 +23,7 @@ export const ConsentSchema = z
 
 export const ConsentListSchema = z.array(ConsentSchema).openapi({ example: [CONSENT_EXAMPLE] });
 
-export const ConsentClientParamsSchema = z.object({
-  client_id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a client_id")
-    .openapi({ param: { name: "client_id", in: "path" }, example: CLIENT_EXAMPLE.id }),
-});
+export const ConsentClientParamsSchema = z.object({ client_id: clientIdPathParam("client_id", CLIENT_EXAMPLE.id) });
 
 export function toClientSummaryBody(client: ClientSummary): z.infer<typeof ClientSummarySchema> {
   return { id: client.id, name: client.name };
