@@ -1,3 +1,4 @@
+import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMachineClient } from "../../docs/examples/oauth-machine-client.js";
 import { createWebAppSignIn } from "../../docs/examples/oauth-web-app.js";
@@ -27,6 +28,13 @@ describe("the OAuth examples of docs/API.md", () => {
   afterAll(async () => {
     await listener?.close();
     await testApp?.cleanup();
+  });
+
+  it("docs/API.md links every OAuth example this file runs", async () => {
+    const files = (await readdir(new URL("../../docs/examples/", import.meta.url))).filter((name) => name.startsWith("oauth-"));
+    expect(files.sort()).toEqual(["oauth-machine-client.ts", "oauth-web-app.ts"]);
+    const api = await readFile(new URL("../../docs/API.md", import.meta.url), "utf8");
+    for (const name of files) expect(api).toContain(`(examples/${name})`);
   });
 
   it("docs/examples/oauth-web-app.ts signs a user in with code + PKCE, refreshes, reads userinfo, and builds the sign-out URL", async () => {
