@@ -17,6 +17,7 @@ export function redirectUriMatches(registered: readonly string[], presented: str
   return registered.some((entry) => {
     if (!URL.canParse(entry)) return false;
     const allowed = new URL(entry);
+    // Stryker disable next-line ConditionalExpression: the href comparison below also refuses a non-loopback entry (scheme or host differ); kept as the stated rule.
     if (!isLoopbackHttp(allowed)) return false;
     // Everything but the port must be identical, the way it was registered.
     allowed.port = candidate.port;
