@@ -58,6 +58,8 @@ describe("redirectUriMatches", () => {
     expect(redirectUriMatches(["http://app.example/cb"], "http://app.example:51234/cb")).toBe(false);
     expect(redirectUriMatches(["https://app.example/cb"], "http://127.0.0.1:51234/cb")).toBe(false);
     expect(redirectUriMatches([], "http://127.0.0.1:51234/cb")).toBe(false);
+    // A registration that is no URI at all lets nothing through.
+    expect(redirectUriMatches(["not a uri"], "http://127.0.0.1:51234/cb")).toBe(false);
   });
 });
 
