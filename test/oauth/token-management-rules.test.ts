@@ -58,6 +58,12 @@ describe("OAuth token management rules", () => {
       expect(refreshed.body.error).toBe("invalid_grant");
     });
 
+    it("a token that is neither ours nor a JWT is answered 200 (RFC 7009 §2.2), and ends nothing", async () => {
+      const { auth, tokens } = await issuedTokens(testApp);
+      for (const value of ["not-a-token", "rt.not-a-refresh-token", `${tokens.access_token}x`]) expect((await revoke(auth, value)).status, value).toBe(200);
+      expect((await introspect(auth, tokens.access_token)).body.active).toBe(true);
+    });
+
     it("a machine token (client credentials) is answered 200 and stays as it is", async () => {
       const { client, clientSecret } = await registerClient(testApp, { grantTypes: ["client_credentials"], scopes: ["reports:read"], redirectUris: [], firstParty: false });
       const auth = basicAuth(client.id, clientSecret!);
