@@ -28,6 +28,13 @@ export const MODULES = {
   passkeys: { mutate: "src/passkeys/passkey-service.ts,src/passkeys/sql-store.ts", tests: ["test/passkeys/passkeys.test.ts", "test/passkeys/passkey-store.test.ts"] },
   "outbox-sealing": { mutate: "src/mail/outbox-sealing.ts", tests: ["test/mail/outbox-sealing.test.ts", "test/email/email-flows.test.ts"] },
   "one-time-tokens": { mutate: "src/recovery/one-time-token.ts,src/recovery/sql-token-store.ts,src/recovery/email-flows-service.ts", tests: ["test/recovery/one-time-token-store.test.ts", "test/email/email-flows.test.ts", "test/email/email-rules.test.ts"] },
+  // The OAuth 2.1 / OIDC provider (src/oauth/): the checks a client's request must pass. Each module's
+  // own rules test comes first; the openid-client flows reach the checks through HTTP.
+  "oauth-pkce-redirect": { mutate: "src/oauth/pkce.ts,src/oauth/redirect-uri.ts,src/lib/constant-time.ts", tests: ["test/oauth/pkce.test.ts", "test/oauth/redirect-uri.test.ts", "test/oauth/oauth-attacks.security.test.ts"] },
+  "oauth-client-auth": { mutate: "src/oauth/clients/client-authentication.ts,src/oauth/clients/client-secret.ts", tests: ["test/oauth/clients/client-authentication.test.ts", "test/oauth/clients/client-authentication-rules.test.ts"] },
+  "oauth-token-endpoint": { mutate: "src/oauth/token-endpoint.ts,src/oauth/scopes.ts", tests: ["test/oauth/token-endpoint-rules.test.ts", "test/oauth/oidc-code-flow.test.ts", "test/oauth/oauth-attacks.security.test.ts"] },
+  "oauth-authorization": { mutate: "src/oauth/authorization-request.ts,src/oauth/authorization.ts", tests: ["test/oauth/authorization-rules.test.ts", "test/oauth/oauth-attacks.security.test.ts", "test/oauth/oidc-code-flow.test.ts"] },
+  "oauth-token-management": { mutate: "src/oauth/token-management.ts,src/oauth/end-session.ts", tests: ["test/oauth/token-management-rules.test.ts", "test/oauth/oidc-code-flow.test.ts", "test/oauth/oauth-attacks.security.test.ts"] },
 };
 
 const names = process.argv.slice(2);

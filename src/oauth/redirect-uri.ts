@@ -13,10 +13,12 @@ export function redirectUriMatches(registered: readonly string[], presented: str
   if (registered.includes(presented)) return true;
   if (!URL.canParse(presented)) return false;
   const candidate = new URL(presented);
+  // Stryker disable next-line ConditionalExpression: like the entry's check below, implied by the href comparison (an entry that is loopback http cannot equal a candidate that is not).
   if (!isLoopbackHttp(candidate)) return false;
   return registered.some((entry) => {
     if (!URL.canParse(entry)) return false;
     const allowed = new URL(entry);
+    // Stryker disable next-line ConditionalExpression: the href comparison below also refuses a non-loopback entry (scheme or host differ); kept as the stated rule.
     if (!isLoopbackHttp(allowed)) return false;
     // Everything but the port must be identical, the way it was registered.
     allowed.port = candidate.port;

@@ -23,6 +23,8 @@ export async function hashClientSecret(secret: string): Promise<string> {
  */
 export async function clientSecretMatches(presented: string, storedHash: string | null): Promise<boolean> {
   const presentedHash = await hashClientSecret(presented);
+  // Stryker disable next-line StringLiteral: an empty dummy fails the comparison too (at the length check); the zeros keep the work the same.
   const expected = storedHash ?? "0".repeat(presentedHash.length);
+  // Stryker disable next-line ConditionalExpression: no secret hashes to all zeros, so without a stored hash the comparison is already false; kept as the stated rule.
   return constantTimeEqual(expected, presentedHash) && storedHash !== null;
 }
