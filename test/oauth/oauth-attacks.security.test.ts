@@ -9,7 +9,7 @@ import { POST_LOGOUT_URI, REDIRECT_URI, registerClient, relyingParty, signInThro
 describeEachBackend("OAuth provider attacks", (backend: BackendName) => {
   let testApp: TestApp;
   let api: TestClient;
-  const { register } = flows(() => api);
+  const { register, login: logIn } = flows(() => api);
 
   beforeAll(async () => {
     testApp = await createTestApp({ backend });
@@ -160,5 +160,21 @@ describeEachBackend("OAuth provider attacks", (backend: BackendName) => {
     expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({ active: true, sub: client.id, client_id: client.id });
     // Not a user's token: the service's own API refuses it.
     expect((await api.request("GET", "/me", { token: tokens.access_token })).status).toBe(401);
+  });
+  it("keeps the two kinds of refresh token apart: /login's at /oauth/token and a grant's at /refresh are refused, and nothing is spent", async () => {
+    const { email, config, browser } = await setup();
+    const start = await startAuthorization(config);
+    const callback = await signInThroughPages(browser, testApp, start.url, email);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+    const login = (await logIn(email)).refresh_token;
+    for (const presented of [login, `rt.${login}`]) {
+      await expect(oidc.refreshTokenGrant(config, presented), presented.slice(0, 3)).rejects.toMatchObject({ error: "invalid_grant" });
+    }
+    for (const presented of [tokens.refresh_token!, tokens.refresh_token!.slice(3)]) {
+      expect((await api.request("POST", "/refresh", { json: { refresh_token: presented } })).status).toBe(401);
+    }
+    // Both still work where they belong.
+    expect((await api.request("POST", "/refresh", { json: { refresh_token: login } })).status).toBe(200);
+    expect((await oidc.refreshTokenGrant(config, tokens.refresh_token!)).refresh_token).toMatch(/^rt\./);
   });
 });
