@@ -8,7 +8,7 @@ export interface GrantStorage {
 }
 
 /** Ends these grants: their sessions revoked first (access tokens die with them), then their rows. */
-export async function endGrants({ sessions, store }: GrantStorage, sessionIds: string[]): Promise<void> {
+export async function endGrants({ sessions, store }: { sessions: GrantStorage["sessions"]; store: Pick<OAuthStore, "deleteGrants"> }, sessionIds: string[]): Promise<void> {
   await Promise.all(sessionIds.map((id) => sessions.revoke(id)));
   await store.deleteGrants(sessionIds);
 }

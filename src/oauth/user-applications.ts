@@ -35,7 +35,7 @@ export interface UserApplications {
 }
 
 export interface UserApplicationsOptions {
-  store: Pick<OAuthStore, "listConsentsByUser" | "listGrantsByUser" | "deleteConsent" | "deleteGrants" | "listGrantsByClient">;
+  store: Pick<OAuthStore, "listConsentsByUser" | "listGrantsByUser" | "deleteConsent" | "deleteGrants">;
   sessions: GrantStorage["sessions"];
   findClient: (id: string) => Promise<OAuthClient | null>;
   recordEvent: RecordSecurityEvent;

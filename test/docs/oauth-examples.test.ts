@@ -5,6 +5,7 @@ import { createWebAppSignIn } from "../../docs/examples/oauth-web-app.js";
 import { createTestBrowser } from "../helpers/browser.js";
 import { flows, uniqueEmail } from "../helpers/flows.js";
 import { createTestApp, inProcessClient, listen, type Listener, type TestApp, type TestClient } from "../helpers/test-app.js";
+import { basicAuth, postForm } from "../oauth/rules-support.js";
 import { POST_LOGOUT_URI, REDIRECT_URI, registerClient, signInThroughPages } from "../oauth/support.js";
 
 /**
@@ -64,12 +65,8 @@ describe("the OAuth examples of docs/API.md", () => {
     const { client, clientSecret } = await registerClient(testApp!, { grantTypes: ["client_credentials"], redirectUris: [], postLogoutRedirectUris: [], scopes: ["reports:read"], firstParty: false });
     const accessToken = await createMachineClient({ issuer, clientId: client.id, clientSecret: clientSecret!, allowInsecureIssuer: true });
     const token = await accessToken("reports:read");
-    const introspected = await fetch(`${issuer}/oauth/introspect`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.id}:${clientSecret}`)}` },
-      body: new URLSearchParams({ token }),
-    });
-    expect(await introspected.json()).toMatchObject({ active: true, sub: client.id, client_id: client.id, scope: "reports:read" });
+    const introspected = await postForm(testApp!, "/oauth/introspect", { token }, basicAuth(client.id, clientSecret!));
+    expect(introspected.body).toMatchObject({ active: true, sub: client.id, client_id: client.id, scope: "reports:read" });
     expect(await accessToken("reports:read")).toBe(token);
   });
 });

@@ -1,8 +1,7 @@
 import * as oidc from "openid-client";
-import { formFieldsOf } from "../helpers/browser.js";
 import { PASSWORD, uniqueEmail } from "../helpers/flows.js";
 import type { TestApp } from "../helpers/test-app.js";
-import { REDIRECT_URI, registerClient, testBrowser } from "./support.js";
+import { REDIRECT_URI, registerClient, signInThroughPages, testBrowser } from "./support.js";
 
 /**
  * Raw HTTP steps for the OAuth rules tests: what a client sends and sees, without a relying-party
@@ -58,14 +57,7 @@ export async function authorizationCode(testApp: TestApp, clientId: string, emai
     ...options.extra,
   });
   const browser = testBrowser(testApp);
-  const origin = new URL(testApp.config.jwt.issuer).origin;
-  let response = await browser.follow(await browser.get(`/oauth/authorize?${query}`), origin);
-  if (response.status === 200 && response.text.includes('action="/oauth/sign-in"')) {
-    response = await browser.follow(await browser.submit("/oauth/sign-in", { ...formFieldsOf(response.text, "/oauth/sign-in"), email, password: PASSWORD }), origin);
-  }
-  if (response.status === 200 && response.text.includes('action="/oauth/consent"')) {
-    response = await browser.follow(await browser.submit("/oauth/consent", { ...formFieldsOf(response.text, "/oauth/consent"), decision: "allow" }), origin);
-  }
+  const response = await signInThroughPages(browser, testApp, new URL(`/oauth/authorize?${query}`, testApp.config.jwt.issuer), email);
   if (!response.location) throw new Error(`no redirect to the client: ${response.status}`);
   const code = new URL(response.location).searchParams.get("code");
   if (!code) throw new Error(`no code: ${response.location}`);

@@ -3,6 +3,7 @@ import * as oidc from "openid-client";
 import { decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
 import { flows, uniqueEmail } from "../helpers/flows.js";
 import { createTestApp, inProcessClient, type TestApp, type TestClient } from "../helpers/test-app.js";
+import { basicAuth, postForm } from "./rules-support.js";
 import { registerClient, relyingParty, signInThroughPages, startAuthorization, testBrowser } from "./support.js";
 
 /**
@@ -58,13 +59,9 @@ describe("the OAuth provider's signing keys", () => {
 
     it("answers the token endpoint with 503 temporarily_unavailable naming JWT_PRIVATE_KEYS", async () => {
       const { client, clientSecret } = await registerClient(testApp, { grantTypes: ["client_credentials"], scopes: [] });
-      const response = await testApp.app.request("/oauth/token", {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.id}:${clientSecret}`)}` },
-        body: new URLSearchParams({ grant_type: "client_credentials" }),
-      });
+      const response = await postForm(testApp, "/oauth/token", { grant_type: "client_credentials" }, basicAuth(client.id, clientSecret!));
       expect(response.status).toBe(503);
-      const body = (await response.json()) as { error: string; error_description: string };
+      const body = response.body as { error: string; error_description: string };
       expect(body.error).toBe("temporarily_unavailable");
       expect(body.error_description).toContain("JWT_PRIVATE_KEYS");
     });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import * as oidc from "openid-client";
 import { describeEachBackend, flows, uniqueEmail } from "../helpers/flows.js";
 import { createTestApp, inProcessClient, type BackendName, type TestApp, type TestClient } from "../helpers/test-app.js";
+import { basicAuth, postForm } from "./rules-support.js";
 import { registerClient, relyingParty, signInThroughPages, startAuthorization, testBrowser } from "./support.js";
 
 /**
@@ -104,13 +105,9 @@ describeEachBackend("the user's applications: consents, grants in /sessions, rev
     expect((await api.request("DELETE", `/admin/clients/${client.id}`, { token: adminToken })).status).toBe(204);
     expect((await api.request("GET", "/me", { token: tokens.access_token })).status).toBe(401);
     // The client itself is gone: its credentials are refused before the refresh token is looked at.
-    const refreshed = await testApp.app.request("/oauth/token", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.id}:${secret}`)}` },
-      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: tokens.refresh_token! }),
-    });
+    const refreshed = await postForm(testApp, "/oauth/token", { grant_type: "refresh_token", refresh_token: tokens.refresh_token! }, basicAuth(client.id, secret!));
     expect(refreshed.status).toBe(401);
-    expect(await refreshed.json()).toMatchObject({ error: "invalid_client" });
+    expect(refreshed.body).toMatchObject({ error: "invalid_client" });
     expect((await api.request("GET", "/me/consents", { token: own.access_token })).body).toEqual([]);
     expect(((await api.request("GET", "/sessions", { token: own.access_token })).body as Array<{ client: unknown }>).map((session) => session.client)).toEqual([null, null]);
   });
